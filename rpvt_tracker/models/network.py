@@ -134,6 +134,18 @@ class SegmentationNetwork(nn.Module):
         """One test crop against a template; distance_map (B, 1, H, W) in pixels."""
         return self.segm_predictor(test_feats, template, distance_map)
 
+    def parameter_counts(self) -> dict[str, int]:
+        """Parameters per part: ``backbone``, ``head`` (embedding, mixer, stage 1) and
+        ``stage2``, ``stage3``, ... for multi-stage refiners; BN running statistics excluded."""
+        counts = {"backbone": sum(p.numel() for p in self.feature_extractor.parameters()), "head": 0}
+        for name, p in self.segm_predictor.named_parameters():
+            if name.startswith("stages."):
+                key = f"stage{int(name.split('.')[1]) + 2}"
+                counts[key] = counts.get(key, 0) + p.numel()
+            else:
+                counts["head"] += p.numel()
+        return counts
+
     def forward(
         self,
         train_images: torch.Tensor,

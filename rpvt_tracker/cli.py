@@ -1,0 +1,86 @@
+"""The ``rpvt`` command. Thin: parse, call one library function, print.
+
+Subcommands import what they need when they run, so ``rpvt --help`` stays fast and no
+subcommand drags in code it does not use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+
+def _cmd_variants(args: argparse.Namespace) -> int:
+    from .models import REFINERS
+
+    for spec in REFINERS.values():
+        print(f"{spec.name:8s} {spec.summary}")
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from .models import load_network, read_checkpoint
+
+    ckpt = read_checkpoint(args.checkpoint)
+    net = load_network(args.checkpoint)
+    info = {
+        "file": str(args.checkpoint),
+        "format": {"rpvt": "rpvt-tracker", "d3s": "original D3S (SegmNet.pth.tar)"}[ckpt.source],
+        "config": ckpt.config.to_dict(),
+        "parameters": net.parameter_counts(),
+        "metadata": ckpt.metadata,
+    }
+    print(json.dumps(info, indent=2))
+    return 0
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from .models import load_network, read_checkpoint, save_checkpoint
+
+    source = read_checkpoint(args.source)
+    net = load_network(args.source, variant=args.variant)
+    meta = {"converted_from": str(args.source), "source_format": source.source, **source.metadata}
+    if source.source == "d3s" and net.config.variant != "d3s":
+        meta["note"] = "stage 1 from the D3S checkpoint; later stages freshly initialised"
+    path = save_checkpoint(net, args.output, metadata=meta)
+    print(f"wrote {path} (variant {net.config.variant})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rpvt", description="D3S, D3S-MS and RPVT segmentation trackers.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("variants", help="list the registered tracker variants")
+    p.set_defaults(run=_cmd_variants)
+
+    p = sub.add_parser("info", help="describe a checkpoint (own format or D3S's SegmNet.pth.tar)")
+    p.add_argument("checkpoint")
+    p.set_defaults(run=_cmd_info)
+
+    p = sub.add_parser(
+        "convert",
+        help="write a checkpoint in rpvt-tracker's format; from a D3S file, any variant's stage 1 is initialised",
+    )
+    p.add_argument("source", help="a D3S SegmNet.pth.tar or an rpvt-tracker checkpoint")
+    p.add_argument("output")
+    p.add_argument("--variant", default=None, help="variant to build (default: the source's)")
+    p.set_defaults(run=_cmd_convert)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .models.checkpoint import CheckpointError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (CheckpointError, FileNotFoundError, ValueError) as err:
+        print(f"rpvt {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
