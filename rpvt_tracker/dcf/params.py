@@ -1,0 +1,72 @@
+"""Parameters of the online DCF (ATOM's classifier as D3S runs it). Defaults are D3S's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DCFParams:
+    """Online discriminative correlation filter.
+
+    Sampling
+      * ``sample_size``: side of the square image sample fed to the feature net (pixels).
+      * ``search_area_scale``: sample side / sqrt(target area).
+      * ``feature_stride``: stride of the feature layer (ResNet-50 layer3: 16).
+    Model
+      * ``compressed_dim``: channels after the learnt PCA-initialised projection.
+      * ``kernel_size``: filter size in feature cells.
+      * ``output_sigma_factor``: Gaussian label width relative to the target size in cells.
+      * ``filter_reg`` / ``projection_reg``: Tikhonov weights of filter and projection.
+      * ``response_activation``: the "mlu" parameter: elu(leaky_relu(x, 1/a), a).
+    Optimisation (Gauss-Newton + conjugate gradient, Polak-Ribiere)
+      * ``init_gn_iter`` x (``init_cg_iter`` / ``init_gn_iter``): joint filter + projection at init.
+      * ``cg_iter``: filter-only CG iterations per update; ``train_skipping``: update every N frames.
+      * ``hard_negative_cg_iter``: CG iterations on a hard-negative frame.
+    Memory
+      * ``sample_memory_size``: stored samples; ``learning_rate`` (``hard_negative_learning_rate``
+        on hard negatives): weight of a new sample, older ones decay by (1 - lr).
+    Localisation
+      * ``hard_negative_threshold``: second peak / first peak ratio flagging a hard negative.
+      * ``target_neighborhood_scale``: size of the region around the first peak masked out
+        before searching the second peak, relative to the target.
+      * ``distractor_threshold``, ``displacement_scale``, ``target_not_found_threshold``: ATOM's
+        distractor / not-found logic; D3S's values make it inactive.
+    Augmentation of the first frame (27 samples: identity, 8 shifts, flip, 5 blurs, 12 rotations)
+      * ``augmentation_expansion``: the augmented region is this many times the sample.
+      * ``relative_shifts``, ``blur_sigmas``, ``rotations_deg``.
+    """
+
+    sample_size: int = 256
+    search_area_scale: float = 4.5
+    feature_stride: int = 16
+    compressed_dim: int = 64
+    kernel_size: int = 4
+    output_sigma_factor: float = 0.25
+    filter_reg: float = 0.1
+    projection_reg: float = 1e-4
+    response_activation: float = 0.05
+    init_cg_iter: int = 60
+    init_gn_iter: int = 6
+    cg_iter: int = 5
+    train_skipping: int = 10
+    hard_negative_cg_iter: int = 5
+    sample_memory_size: int = 250
+    learning_rate: float = 0.0075
+    hard_negative_learning_rate: float = 0.02
+    hard_negative_threshold: float = 0.3
+    target_neighborhood_scale: float = 2.2
+    distractor_threshold: float = 100.0
+    displacement_scale: float = 0.7
+    target_not_found_threshold: float = -1.0
+    augmentation_expansion: int = 2
+    relative_shifts: tuple[tuple[float, float], ...] = (
+        (0.25, 0.25), (-0.25, 0.25), (0.25, -0.25), (-0.25, -0.25),
+        (0.75, 0.75), (-0.75, 0.75), (0.75, -0.75), (-0.75, -0.75),
+    )
+    blur_sigmas: tuple[tuple[float, float], ...] = ((2, 0.2), (0.2, 2), (3, 1), (1, 3), (2, 2))
+    rotations_deg: tuple[float, ...] = (5, -5, 10, -10, 20, -20, 30, -30, 45, -45, -60, 60)
+
+    @property
+    def feature_size(self) -> int:
+        return self.sample_size // self.feature_stride
