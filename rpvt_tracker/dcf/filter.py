@@ -40,7 +40,6 @@ class DCFFeatures(nn.Module):
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
 
-    @torch.no_grad()
     def forward(self, patches: torch.Tensor) -> torch.Tensor:
         x = (patches / 255 - self.mean) / self.std
         feat = torch.cat([self.trunk(chunk).layer3 for chunk in x.split(self.max_batch)])

@@ -1,0 +1,110 @@
+"""One segmentation step: crop, network, threshold, largest contour, rotated box, image mask.
+
+Pure functions of the tracker's numbers; the network call is passed in as ``logits_fn`` so the
+tracker decides what runs (and tests can substitute oracle logits, as the reference runs did).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import cv2
+import numpy as np
+import torch
+
+from ..geometry import CropWindow, crop_window, fit_box_to_mask, largest_contour, min_area_box, paste_mask, sample_target
+from ..geometry.boxfit import MIN_CONTOUR_AREA
+from ..models.network import IMAGENET_MEAN, IMAGENET_STD
+from .params import SegmentationParams
+
+#: (crop (1, 3, S, S) normalised, crop box (x, y, w, h)) -> logits (1, 2, S, S), channel 0 = fg.
+LogitsFn = Callable[[torch.Tensor, tuple[float, float, float, float]], torch.Tensor]
+
+_MEAN = np.array(IMAGENET_MEAN, dtype=np.float64)
+_STD = np.array(IMAGENET_STD, dtype=np.float64)
+
+
+def normalize_crop(crop: np.ndarray) -> torch.Tensor:
+    """(S, S, 3) uint8 RGB -> (1, 3, S, S) float32, ImageNet-normalised the way D3S does it
+    (float32 /255, then mean and std applied in float64 and rounded back)."""
+    x = crop.astype(np.float32) / np.float32(255)
+    x = ((x.astype(np.float64) - _MEAN).astype(np.float32).astype(np.float64) / _STD).astype(np.float32)
+    return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None]
+
+
+def poly_to_box(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """D3S's polygon -> [x, y, w, h]: keep the centre and the area (first two edges), take the
+    aspect ratio of the min/max box, and add 1 to w and h."""
+    cx, cy = np.mean(xs), np.mean(ys)
+    x1, x2, y1, y2 = np.min(xs), np.max(xs), np.min(ys), np.max(ys)
+    a1 = np.linalg.norm([xs[0] - xs[1], ys[0] - ys[1]]) * np.linalg.norm([xs[1] - xs[2], ys[1] - ys[2]])
+    a2 = (x2 - x1) * (y2 - y1)
+    s = np.sqrt(a1 / a2) if a2 > 0 else 1.0
+    w, h = s * (x2 - x1) + 1, s * (y2 - y1) + 1
+    return np.array([cx - w / 2, cy - h / 2, w, h])
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """A frame's accepted segmentation, in image coordinates.
+
+    * ``box``: (4, 2) min-area rectangle of the largest contour (drives position and scale).
+    * ``polygon``: (4, 2) the output box (ellipse-fitted when enabled and sane, else ``box``).
+    * ``area``: contour area in crop pixels (the pixel-ratio gate compares it over time).
+    * ``mask``: (H, W) bool full-image mask.
+    """
+
+    box: np.ndarray
+    polygon: np.ndarray
+    area: float
+    mask: np.ndarray
+
+
+def segment_frame(
+    image: np.ndarray,
+    center_xy: tuple[float, float],
+    size_wh: tuple[float, float],
+    logits_fn: LogitsFn,
+    params: SegmentationParams,
+    *,
+    rotated: bool,
+) -> Segmentation | None:
+    """Segment the target around ``center_xy``; None when no contour exceeds 50 px."""
+    (cx, cy), (w, h) = center_xy, size_wh
+    # float32 arithmetic, as the reference builds this box from float32 tensors (the crop's
+    # banker's rounding can flip on the last bit).
+    f32 = np.float32
+    box = (float(f32(cx) - f32(w) / f32(2)), float(f32(cy) - f32(h) / f32(2)), float(w), float(h))
+    crop, scale = sample_target(image, np.array(box), params.search_area_factor, params.output_size)
+    logits = logits_fn(normalize_crop(crop), box)
+    prob = torch.softmax(logits, dim=1)[0, 0].float().cpu().numpy()  # the one device sync per frame
+    binary = (prob > params.mask_threshold).astype(np.uint8)
+    contour, area = largest_contour(binary)
+    if contour is None or area <= MIN_CONTOUR_AREA:
+        return None
+    crop_box = min_area_box(contour).astype(np.float64)
+    filled = np.zeros_like(binary)
+    cv2.drawContours(filled, [contour.reshape(-1, 1, 2)], -1, 1, thickness=-1)
+    polygon = crop_box
+    if params.optimize_box:
+        fitted = fit_box_to_mask(filled.astype(np.int32), rotated=rotated)
+        if fitted is not None and _area(crop_box) > 0:
+            ratio = _area(fitted) / _area(crop_box)
+            if params.box_area_ratio[0] < ratio < params.box_area_ratio[1]:
+                polygon = fitted
+    half = params.output_size / 2
+    to_image = lambda pts: (pts - half) / scale + np.array([cx, cy])  # noqa: E731
+    window = crop_window(box, params.search_area_factor, params.output_size)
+    keep = cv2.dilate(filled, np.ones((params.mask_dilation, params.mask_dilation), np.uint8))
+    mask = paste_mask(prob * keep, window, image.shape[:2], params.mask_threshold)
+    return Segmentation(to_image(crop_box), to_image(polygon), area, mask)
+
+
+def _area(corners: np.ndarray) -> float:
+    """Area of a rectangle from its first three corners (as D3S measures it)."""
+    return float(np.linalg.norm(corners[0] - corners[1]) * np.linalg.norm(corners[1] - corners[2]))
+
+
+def init_window(box: np.ndarray, params: SegmentationParams) -> CropWindow:
+    return crop_window(tuple(box), params.search_area_factor, params.output_size)
