@@ -49,6 +49,37 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_track(args: argparse.Namespace) -> int:
+    import torch
+
+    from .devices import resolve_device
+    from .models import load_network
+    from .models.checkpoint import load_backbone
+    from .tracking import Tracker
+    from .tracking.run import run_sequence
+    from .tracking.sequence import Sequence
+
+    device = resolve_device(args.device)
+    if device.type == "cpu":
+        torch.set_num_threads(args.threads) if args.threads else None
+    sequence = Sequence.open(args.sequence)
+    network = load_network(args.weights, variant=args.variant, device=device)
+    if args.dcf_weights:
+        dcf_backbone = load_backbone(args.dcf_weights, device=device)
+    else:
+        dcf_backbone = None
+        print("rpvt track: no --dcf-weights: the DCF uses the segmentation checkpoint's backbone", file=sys.stderr)
+    tracker = Tracker(network, dcf_backbone=dcf_backbone, device=device)
+    summary = run_sequence(
+        tracker, sequence, args.output, output_format=args.format, visualize=args.visualize, progress=not args.quiet
+    )
+    print(
+        f"wrote {summary.result}: {summary.frames} frames, {summary.segmented} segmented, "
+        f"init {summary.init_s:.2f} s, {summary.per_frame_s:.3f} s/frame on {device}"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rpvt", description="D3S, D3S-MS and RPVT segmentation trackers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output")
     p.add_argument("--variant", default=None, help="variant to build (default: the source's)")
     p.set_defaults(run=_cmd_convert)
+
+    p = sub.add_parser("track", help="track one VOT-format sequence folder and write its result file")
+    p.add_argument("sequence", help="folder with color/*.jpg and groundtruth.txt (line 1 initialises)")
+    p.add_argument("--weights", required=True, help="a checkpoint (rpvt-tracker format, or D3S's SegmNet.pth.tar)")
+    p.add_argument("--variant", default=None, help="d3s, d3s-ms or rpvt (default: the checkpoint's)")
+    p.add_argument("--dcf-weights", default=None, help="ResNet-50 for the DCF: a torchvision state dict or any checkpoint")
+    p.add_argument("--output", required=True, help="folder for <sequence name>.txt")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
+    p.add_argument("--format", choices=["polygon", "mask"], default="polygon", help="result regions")
+    p.add_argument("--visualize", action="store_true", help="also write overlay frames to <output>/<name>_overlay/")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_cmd_track)
     return parser
 
 
@@ -77,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (CheckpointError, FileNotFoundError, ValueError) as err:
+    except (CheckpointError, FileNotFoundError, ValueError, RuntimeError) as err:
         print(f"rpvt {args.command}: error: {err}", file=sys.stderr)
         return 2
 

@@ -200,3 +200,30 @@ def _few(items: list[str], n: int = 5) -> str:
 def _first_line(err: BaseException) -> str:
     text = str(err).strip().splitlines()
     return f"{type(err).__name__}: {text[0] if text else ''}"
+
+
+def load_backbone(path: str | Path, *, device: str | torch.device = "cpu") -> torch.nn.Module:
+    """A ResNet-50 trunk for the DCF, from a torchvision-style ResNet-50 state dict (e.g. the
+    ImageNet weights D3S's DCF used; ``layer4``/``fc`` ignored) or from any checkpoint
+    ``load_network`` reads (its backbone is taken)."""
+    from .backbone import ResNet50Trunk
+
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(path, "no such file")
+    try:
+        content = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception:
+        content = None  # not plain tensors: maybe a D3S file; read_checkpoint says what is wrong
+    if isinstance(content, dict) and "state_dict" in content and content.get("format") != FORMAT:
+        content = content["state_dict"]
+    if isinstance(content, dict) and "conv1.weight" in content:
+        trunk = ResNet50Trunk()
+        state = {k: v.float() for k, v in content.items() if not k.startswith(("layer4.", "fc."))}
+        expected = set(trunk.state_dict())
+        missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
+        if missing or unexpected:
+            raise CheckpointError(path, f"not a ResNet-50 state dict: {len(missing)} missing keys ({_few(missing)}); {len(unexpected)} unexpected ({_few(unexpected)})")
+        trunk.load_state_dict(state)
+        return trunk.to(resolve_device(device)).eval()
+    return load_network(path, device=device).feature_extractor
