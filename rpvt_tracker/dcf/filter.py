@@ -126,7 +126,7 @@ class OnlineDCF:
         m = p.sample_memory_size
         self.samples = torch.zeros(m, p.compressed_dim, s, s, device=device)
         self.labels = torch.zeros(m, 1, s, s, device=device)
-        self.weights = torch.zeros(m, device=device)
+        self.weights = torch.zeros(m)  # on the CPU: the replacement argmin needs no device sync
         n0 = min(self.num_init_samples, m)
         self.samples[:n0] = project(x, self.projection)[:n0]
         self.labels[:n0] = labels[:n0]
@@ -144,24 +144,23 @@ class OnlineDCF:
         scores = interpolate_scores(raw, n_out, p.kernel_size)[0, 0] * self.window
         scores = torch.roll(scores, shifts=(n_out // 2, n_out // 2), dims=(0, 1))  # zero shift at centre
 
-        flat = scores.flatten()
-        score1, idx1 = flat.max(0)
-        score1, idx1 = float(score1), int(idx1)
+        # Peak, then the peak outside the target's neighbourhood, computed on the device and
+        # fetched in one transfer (the flag logic below needs them as numbers).
+        score1, idx1 = scores.flatten().max(0)
+        row1, col1 = idx1 // n_out, idx1 % n_out
+        half = p.target_neighborhood_scale * target_sz.to(scores.device) / target_scale / 2
+        top, bottom = torch.round(row1 - half[0]).clamp(min=0), torch.round(row1 + half[0] + 1).clamp(max=n_out)
+        left, right = torch.round(col1 - half[1]).clamp(min=0), torch.round(col1 + half[1] + 1).clamp(max=n_out)
+        grid = torch.arange(n_out, device=scores.device)
+        inside = ((grid >= top) & (grid < bottom))[:, None] & ((grid >= left) & (grid < right))[None, :]
+        score2, idx2 = scores.masked_fill(inside, 0).flatten().max(0)
+        score1, idx1, score2, idx2 = torch.stack([score1, idx1.to(scores.dtype), score2, idx2.to(scores.dtype)]).tolist()
+        idx1, idx2 = int(idx1), int(idx2)
         disp1 = torch.tensor(divmod(idx1, n_out), dtype=torch.float32) - n_out // 2
+        disp2 = torch.tensor(divmod(idx2, n_out), dtype=torch.float32) - n_out // 2
         translation1 = disp1 * target_scale
         if score1 < p.target_not_found_threshold:
             return Localization(translation1, FLAG_NOT_FOUND, score1, sample, scores)
-
-        # Second peak outside the target's neighbourhood: distractor / hard-negative test.
-        row1, col1 = divmod(idx1, n_out)
-        neigh = p.target_neighborhood_scale * target_sz / target_scale
-        top, bottom = max(round(row1 - float(neigh[0]) / 2), 0), min(round(row1 + float(neigh[0]) / 2 + 1), n_out)
-        left, right = max(round(col1 - float(neigh[1]) / 2), 0), min(round(col1 + float(neigh[1]) / 2 + 1), n_out)
-        masked = scores.clone()
-        masked[top:bottom, left:right] = 0
-        score2, idx2 = masked.flatten().max(0)
-        score2 = float(score2)
-        disp2 = torch.tensor(divmod(int(idx2), n_out), dtype=torch.float32) - n_out // 2
 
         if score2 > p.distractor_threshold * score1:
             near = p.displacement_scale * n_out / 2
@@ -190,7 +189,7 @@ class OnlineDCF:
         s = p.feature_size
         centre = s * target_offset / (sample_scale * p.sample_size) + 0.5 * ((p.kernel_size + 1) % 2)
         self.samples[index] = sample[0]
-        self.labels[index] = gaussian_labels(s, self.sigma, centre[None].to(torch.float32))[0].to(w.device)
+        self.labels[index] = gaussian_labels(s, self.sigma, centre[None].to(torch.float32))[0].to(self.labels.device)
         self.previous_index = index
         self.num_stored += 1
 
@@ -199,7 +198,7 @@ class OnlineDCF:
         p = self.p
         n = min(self.num_stored, p.sample_memory_size)  # the rest of the memory has weight 0
         problem = FilterProblem(
-            self.samples[:n], self.labels[:n], self.weights[:n].sqrt().view(-1, 1, 1, 1), self.filter,
+            self.samples[:n], self.labels[:n], self.weights[:n].sqrt().view(-1, 1, 1, 1).to(self.filter.device), self.filter,
             reg=p.filter_reg, activation=p.response_activation,
         )
         (delta,) = conjugate_gradient(problem, cg_iter)
