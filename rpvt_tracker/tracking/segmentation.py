@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import torch
 
-from ..geometry import CropWindow, crop_window, fit_box_to_mask, largest_contour, min_area_box, paste_mask, sample_target
+from ..geometry import crop_window, fit_box_to_mask, largest_contour, min_area_box, paste_mask, sample_target
 from ..geometry.boxfit import MIN_CONTOUR_AREA
 from ..models.network import IMAGENET_MEAN, IMAGENET_STD
 from .params import SegmentationParams
@@ -105,6 +105,3 @@ def _area(corners: np.ndarray) -> float:
     """Area of a rectangle from its first three corners (as D3S measures it)."""
     return float(np.linalg.norm(corners[0] - corners[1]) * np.linalg.norm(corners[1] - corners[2]))
 
-
-def init_window(box: np.ndarray, params: SegmentationParams) -> CropWindow:
-    return crop_window(tuple(box), params.search_area_factor, params.output_size)

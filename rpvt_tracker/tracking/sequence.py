@@ -9,7 +9,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from ..geometry.regions import Mask, Polygon, Region, Special, format_region, parse_region, rasterize
+from ..geometry.regions import Mask, Polygon, Region, Special, parse_region
 
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
@@ -61,10 +61,6 @@ class Sequence:
         return (self.read(i) for i in range(len(self.frames)))
 
 
-def result_line(region: Region | Special) -> str:
-    return format_region(region)
-
-
 def overlay(image: np.ndarray, mask: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     """RGB frame with the mask tinted and the rotated box drawn (BGR out, for cv2.imwrite)."""
     out = image.copy()
@@ -85,6 +81,3 @@ def as_output_region(kind: str, polygon: np.ndarray, mask: np.ndarray) -> Region
     if kind == "mask":
         return Mask(mask)
     return Polygon(polygon)
-
-
-__all__ = ["Sequence", "overlay", "result_line", "rasterize", "init_region_of", "as_output_region"]
