@@ -33,13 +33,13 @@ def case():
 @pytest.fixture(scope="module")
 def dcf(case, d3s_reference_net):
     # The reference ran its DCF on the checkpoint's backbone; so do we here.
-    trunk = d3s_reference_net.feature_extractor.to(memory_format=torch.channels_last)
+    trunk = d3s_reference_net.feature_extractor
     pos = torch.tensor(case["init_pos"], dtype=torch.float32)
     size = torch.tensor(case["init_target_sz"], dtype=torch.float32)
     scale = math.sqrt(float(torch.prod(size * 4.5)) / 256**2)
     assert scale == pytest.approx(float(case["init_target_scale"]), rel=1e-12)
     with torch.inference_mode():
-        return OnlineDCF(DCFFeatures(trunk), DCFParams(), as_tensor(frame(0)), pos, scale, size / scale), scale, size
+        return OnlineDCF(DCFFeatures(trunk, channels_last=True), DCFParams(), as_tensor(frame(0)), pos, scale, size / scale), scale, size
 
 
 def test_window_and_patch_are_exact(case):

@@ -61,6 +61,7 @@ def test_output_is_the_weighted_sum_of_stage_logits(variant):
 def test_stage1_of_multistage_variants_is_d3s(variant, d3s_reference_net):
     """Initialised from a D3S checkpoint, stage 1 reproduces D3S's logits exactly."""
     net = load_network(D3S_CHECKPOINT, variant=variant)
+    assert all(p.is_contiguous() for p in d3s_reference_net.parameters())  # nobody changed the shared net
     train, test, mask, dist = random_pair(batch=1, size=384, seed=3)
     with torch.inference_mode():
         ours = net(train, test, mask, dist)

@@ -30,17 +30,19 @@ class DCFFeatures(nn.Module):
     the D3S release, or the segmentation checkpoint's backbone). Input (N, 3, S, S), RGB 0..255.
     """
 
-    def __init__(self, trunk: nn.Module, *, max_batch: int = 3) -> None:
+    def __init__(self, trunk: nn.Module, *, max_batch: int = 3, channels_last: bool = False) -> None:
         """``max_batch``: images per backbone call. On a 2-core CPU, 27 patches in chunks of 3-9
-        run 1.7x faster than in one batch of 27 (cache-bound); on a GPU use one batch."""
+        run 1.7x faster than in one batch of 27 (cache-bound); on a GPU use one batch.
+        ``channels_last``: feed the trunk channels-last tensors (faster on CPUs)."""
         super().__init__()
         self.trunk = trunk.eval().requires_grad_(False)
         self.max_batch = max_batch
+        self.layout = torch.channels_last if channels_last else torch.contiguous_format
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
 
     def forward(self, patches: torch.Tensor) -> torch.Tensor:
-        x = (patches / 255 - self.mean) / self.std
+        x = ((patches / 255 - self.mean) / self.std).contiguous(memory_format=self.layout)
         feat = torch.cat([self.trunk(chunk).layer3 for chunk in x.split(self.max_batch)])
         # Mean square activation 1 per sample: the filter sees contrast-normalised features.
         norm = (feat.reshape(feat.shape[0], -1) ** 2).sum(1) / feat[0].numel() + 1e-10

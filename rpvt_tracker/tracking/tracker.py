@@ -90,11 +90,11 @@ class Tracker:
         self.device = torch.device(device)
         self.network = network.to(self.device).eval()
         backbone = dcf_backbone.to(self.device) if dcf_backbone is not None else network.feature_extractor
-        if self.device.type == "cpu":
-            # Channels-last convolutions are 15-30% faster on CPUs (measured, BENCHMARKS.md).
-            self.network.to(memory_format=torch.channels_last)
-            backbone.to(memory_format=torch.channels_last)
-        self.dcf_features = DCFFeatures(backbone, max_batch=3 if self.device.type == "cpu" else 32)
+        # Channels-last inputs make CPU convolutions 15-30% faster (BENCHMARKS.md); the networks'
+        # own weights are left as they are (they may be shared with other code).
+        cpu = self.device.type == "cpu"
+        self._layout = torch.channels_last if cpu else torch.contiguous_format
+        self.dcf_features = DCFFeatures(backbone, max_batch=3 if cpu else 32, channels_last=cpu)
         size = self.params.segmentation.output_size
         centre = size / 2 - 1  # D3S's run-time grid is 1-based: one pixel off the training centre
         self._distance = torch.from_numpy(distance_map((size, size), (centre, centre)))[None, None].to(self.device)
@@ -103,7 +103,7 @@ class Tracker:
     # -- network hook --------------------------------------------------------------------------
     def segment_logits(self, crop: torch.Tensor, box: tuple[float, float, float, float], template: Template) -> torch.Tensor:
         """crop (1, 3, S, S) normalised -> (1, 2, S, S) logits. Tests override this with oracles."""
-        feats = self.network.extract(crop.to(self.device))
+        feats = self.network.extract(crop.to(self.device, memory_format=self._layout))
         return self.network.segment(feats, template, self._distance).logits
 
     # -- public API ----------------------------------------------------------------------------
@@ -127,7 +127,7 @@ class Tracker:
         sp = p.segmentation
         crop, factor = sample_target(image, geo.box, sp.search_area_factor, sp.output_size)
         region_crop, _ = sample_target(geo.mask.astype(np.float32), geo.box, sp.search_area_factor, sp.output_size, pad_value=0)
-        crop_t = normalize_crop(crop).to(self.device)
+        crop_t = normalize_crop(crop).to(self.device, memory_format=self._layout)
         feats = self.network.extract(crop_t)
         if geo.from_mask:
             train_mask = (region_crop > sp.mask_init_threshold).astype(np.float32)
