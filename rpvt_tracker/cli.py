@@ -80,6 +80,35 @@ def _cmd_track(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_workspace(args: argparse.Namespace) -> int:
+    from .vot.workspace import materialize
+
+    path = materialize(args.stack, args.directory, trackers_ini=args.trackers, count=args.sequences, length=args.length)
+    print(f"workspace {args.stack} ready in {path}")
+    print(f"  vot evaluate --workspace {path} D3S D3S-MS RPVT")
+    print(f"  vot analysis --workspace {path} --name paper D3S D3S-MS RPVT && rpvt tables {path}")
+    return 0
+
+
+def _cmd_tables(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .vot.tables import latex, markdown, read_analysis
+
+    results = [read_analysis(ws, args.name) for ws in args.workspaces]
+    for result in results:
+        if result.warning:
+            print(f"rpvt tables: warning: {result.warning}", file=sys.stderr)
+    text = markdown(results)
+    print(text)
+    out = Path(args.output) if args.output else Path(args.workspaces[0]) / "tables"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "tables.md").write_text(text)
+    (out / "tables.tex").write_text(latex(results))
+    print(f"wrote {out / 'tables.md'} and {out / 'tables.tex'}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rpvt", description="D3S, D3S-MS and RPVT segmentation trackers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -112,6 +141,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--visualize", action="store_true", help="also write overlay frames to <output>/<name>_overlay/")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_cmd_track)
+
+    p = sub.add_parser("workspace", help="create a VOT toolkit workspace from workspace_template/")
+    p.add_argument("stack", help="vot2016/rgb, vot2018/shortterm, vot2020/shortterm, or one of them + '-offline'")
+    p.add_argument("directory", help="new (or empty) workspace folder")
+    p.add_argument("--trackers", default=None, help="trackers.ini to copy in (default: the repository's)")
+    p.add_argument("--sequences", type=int, default=None, help="offline twins: number of generated sequences")
+    p.add_argument("--length", type=int, default=None, help="offline twins: frames per generated sequence")
+    p.set_defaults(run=_cmd_workspace)
+
+    p = sub.add_parser("tables", help="the paper's EAO / A / R tables from vot analysis results")
+    p.add_argument("workspaces", nargs="+", help="one workspace per benchmark (VOT2016, VOT2018, VOT2020)")
+    p.add_argument("--name", default=None, help="analysis name (default: each workspace's newest)")
+    p.add_argument("--output", default=None, help="folder for tables.md and tables.tex (default: <first workspace>/tables)")
+    p.set_defaults(run=_cmd_tables)
     return parser
 
 
@@ -121,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (CheckpointError, FileNotFoundError, ValueError, RuntimeError) as err:
+    except (CheckpointError, OSError, ValueError, RuntimeError) as err:
         print(f"rpvt {args.command}: error: {err}", file=sys.stderr)
         return 2
 

@@ -1,0 +1,189 @@
+"""The TraX server the VOT toolkit talks to: ``python -m rpvt_tracker.vot.server``.
+
+``trackers.ini`` (protocol ``traxpython``, ``command = rpvt_tracker.vot.server``) configures it
+through ``env_*`` keys, i.e. environment variables:
+
+=================  ==========================================================================
+RPVT_WEIGHTS       checkpoint (rpvt-tracker format or D3S's ``SegmNet.pth.tar``); a relative
+                   path is looked up in RPVT_WEIGHTS_DIR, then in the repository's ``weights/``
+RPVT_VARIANT       d3s, d3s-ms or rpvt: what the checkpoint must hold (a D3S file: stage 1)
+RPVT_DCF_WEIGHTS   optional ResNet-50 for the DCF (torchvision state dict or a checkpoint)
+RPVT_DEVICE        auto (default), cpu, cuda, cuda:N
+RPVT_THREADS       CPU threads (default: torch's choice)
+RPVT_OUTPUT        auto (default: a mask after a mask initialisation, else the rotated-box
+                   polygon), mask or polygon
+=================  ==========================================================================
+
+One process serves every (re-)initialisation of a sequence with the network loaded once. Any
+error ends the session with a TraX quit whose reason names the problem (the toolkit prints it
+and writes it to its log); the process then exits with status 1, so nothing waits for it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+OUTPUTS = ("auto", "mask", "polygon")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """The server's settings, read from the environment (see the module docstring)."""
+
+    weights: Path
+    variant: str | None
+    dcf_weights: Path | None
+    device: str
+    threads: int
+    output: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "ServerConfig":
+        if not env.get("RPVT_WEIGHTS"):
+            raise ValueError("RPVT_WEIGHTS is not set (trackers.ini: env_RPVT_WEIGHTS = <checkpoint>)")
+        output = env.get("RPVT_OUTPUT", "auto").lower()
+        if output not in OUTPUTS:
+            raise ValueError(f"RPVT_OUTPUT must be one of {', '.join(OUTPUTS)}, got {output!r}")
+        try:
+            threads = int(env.get("RPVT_THREADS", "0") or 0)
+        except ValueError:
+            raise ValueError(f"RPVT_THREADS must be an integer, got {env['RPVT_THREADS']!r}") from None
+        dcf = env.get("RPVT_DCF_WEIGHTS")
+        return cls(
+            weights=resolve_weights(env["RPVT_WEIGHTS"], env),
+            variant=env.get("RPVT_VARIANT") or None,
+            dcf_weights=resolve_weights(dcf, env) if dcf else None,
+            device=env.get("RPVT_DEVICE", "auto") or "auto",
+            threads=threads,
+            output=output,
+        )
+
+
+def resolve_weights(name: str, env: Mapping[str, str]) -> Path:
+    """An absolute path as is; a relative one in RPVT_WEIGHTS_DIR, then in ``<repo>/weights``.
+
+    The toolkit starts trackers in a fresh temporary directory, so a path relative to the working
+    directory would mean nothing; trackers.ini stays free of absolute paths this way.
+    """
+    path = Path(os.path.expanduser(name))
+    if path.is_absolute():
+        return path
+    candidates = []
+    if env.get("RPVT_WEIGHTS_DIR"):
+        candidates.append(Path(env["RPVT_WEIGHTS_DIR"]) / path)
+    candidates.append(Path(__file__).resolve().parents[2] / "weights" / path)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    tried = ", ".join(str(c) for c in candidates)
+    raise FileNotFoundError(f"weights {name!r} not found (looked in: {tried}); see weights/README.md")
+
+
+def read_frame(path: str) -> np.ndarray:
+    import cv2
+
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f"frame {path} cannot be read as an image")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def region_from_trax(region):
+    """A TraX region -> ours (Rectangle, Polygon or Mask) and its kind."""
+    from ..geometry.regions import Mask, Polygon, Rectangle
+
+    kind = region.type
+    if kind == "rectangle":
+        return Rectangle(*region.bounds()), kind
+    if kind == "polygon":
+        return Polygon(np.array([region.get(i) for i in range(region.size())], dtype=np.float64)), kind
+    if kind == "mask":
+        return Mask(region.array(False) > 0, tuple(int(v) for v in region.offset())), kind
+    raise ValueError(f"cannot initialise from a TraX region of type {kind!r}")
+
+
+def region_to_trax(prediction, as_mask: bool):
+    import trax
+
+    if not as_mask:
+        return trax.Polygon.create([(float(x), float(y)) for x, y in prediction.polygon])
+    mask = prediction.mask
+    ys, xs = np.nonzero(mask)
+    if ys.size == 0:
+        return trax.Mask.create(np.zeros((1, 1), np.uint8), x=0, y=0)
+    y0, x0 = int(ys.min()), int(xs.min())
+    crop = mask[y0 : ys.max() + 1, x0 : xs.max() + 1].astype(np.uint8)
+    return trax.Mask.create(np.ascontiguousarray(crop), x=x0, y=y0)
+
+
+def build_tracker(config: ServerConfig):
+    import torch
+
+    from ..devices import resolve_device
+    from ..models import load_network
+    from ..models.checkpoint import load_backbone
+    from ..tracking import Tracker
+
+    if config.threads > 0:
+        torch.set_num_threads(config.threads)
+    device = resolve_device(config.device)
+    network = load_network(config.weights, variant=config.variant, device=device)
+    backbone = load_backbone(config.dcf_weights, device=device) if config.dcf_weights else None
+    return Tracker(network, dcf_backbone=backbone, device=device)
+
+
+def serve(env: Mapping[str, str]) -> None:
+    import trax
+
+    with trax.Server(
+        [trax.Region.MASK, trax.Region.POLYGON, trax.Region.RECTANGLE],
+        [trax.Image.PATH],
+        ["color"],
+        tracker_name="rpvt-tracker",
+        metadata={"variant": env.get("RPVT_VARIANT", "")},
+    ) as server:
+        # Everything that can fail happens inside the session, so the failure reaches the
+        # toolkit as a quit reason instead of a silent "unable to connect".
+        config = ServerConfig.from_env(env)
+        tracker = build_tracker(config)
+        as_mask = config.output == "mask"
+        frame = 0
+        while True:
+            request = server.wait()
+            if request.type in (trax.TraxStatus.QUIT, trax.TraxStatus.ERROR):
+                break
+            path = request.image["color"].path()
+            image = read_frame(path)
+            if request.type == trax.TraxStatus.INITIALIZE:
+                if not request.objects:
+                    raise ValueError("INITIALIZE request without a region")
+                region, kind = region_from_trax(request.objects[0][0])
+                tracker.initialize(image, region)
+                as_mask = config.output == "mask" or (config.output == "auto" and kind == "mask")
+                frame = 0
+                server.status([(request.objects[0][0], {})])
+            else:
+                frame += 1
+                try:
+                    prediction = tracker.track(image)
+                except ValueError as err:
+                    raise ValueError(f"frame {frame} after initialisation ({path}): {err}") from None
+                server.status([(region_to_trax(prediction, as_mask), {"confidence": f"{prediction.confidence:.4f}"})])
+
+
+def main() -> int:
+    try:
+        serve(os.environ)
+    except Exception:  # already reported through the TraX quit (and its traceback on stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""The paper's result tables from ``vot analysis`` output (``rpvt tables``).
+
+Reads ``<workspace>/analysis/<name>.json`` (the newest, unless a name is given), takes the
+``baseline`` experiment's EAO, accuracy and robustness per tracker, and lays them out as the
+RPVT paper does -- Tables 1-3 (VOT2016, VOT2018, VOT2020: EAO, A, R) and the ablation Table 6
+(VOT2016: D3S, D3S-MS, RPVT) -- with the paper's published numbers alongside, marked as such.
+
+Robustness is what the toolkit computes: for reset-based stacks (VOT2016/2018) the mean number
+of failures per sequence (lower is better); for anchor-based ones (VOT2020) the fraction of
+frames tracked before failure (higher is better). Numbers measured on generated ("offline")
+sequences are pipeline checks, not comparable with the published ones.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+# Published in the RPVT paper (Information 2022, 13(3), 147): (EAO, A, R) per benchmark.
+PUBLISHED = {
+    "vot2016": {"D3S": (0.493, 0.660, 0.131), "D3S-MS": (0.500, 0.677, 0.142), "RPVT": (0.514, 0.670, 0.126)},
+    "vot2018": {"D3S": (0.489, 0.640, 0.150), "RPVT": (0.475, 0.652, 0.164)},
+    "vot2020": {"D3S": (0.439, 0.699, 0.769), "RPVT": (0.445, 0.707, 0.760)},
+}
+TITLES = {
+    "vot2016": "Table 1: VOT2016 (EAO, accuracy, robustness; reset-based)",
+    "vot2018": "Table 2: VOT2018 (EAO, accuracy, robustness; reset-based)",
+    "vot2020": "Table 3: VOT2020 (EAO, accuracy, robustness; anchor-based)",
+}
+ORDER = ("D3S", "D3S-MS", "RPVT")
+
+
+@dataclass(frozen=True)
+class Scores:
+    eao: float
+    accuracy: float
+    robustness: float
+
+
+@dataclass(frozen=True)
+class BenchmarkResult:
+    """One workspace's analysis: ``benchmark`` (vot2016/2018/2020), whether it ran on generated
+    sequences, per-tracker scores, the analysis file and a stale-cache warning (or None)."""
+
+    benchmark: str
+    offline: bool
+    scores: dict[str, Scores]
+    source: Path
+    warning: str | None
+
+
+def _benchmark_of(workspace: Path) -> tuple[str, bool]:
+    config = yaml.safe_load((workspace / "config.yaml").read_text())
+    stack = str(config.get("stack", ""))
+    text = stack
+    offline = stack.endswith(".yaml")
+    if offline:
+        text = yaml.safe_load((workspace / stack).read_text()).get("title", "")
+    for year in ("2016", "2018", "2020"):
+        if year in text:
+            return f"vot{year}", offline
+    raise ValueError(f"{workspace}: stack {stack!r} is not a VOT2016, VOT2018 or VOT2020 stack")
+
+
+def _stale_cache(workspace: Path, analysis: Path) -> str | None:
+    """The toolkit keys its analysis cache by names, not by results: results written after the
+    cache was filled mean ``vot analysis`` may have returned old numbers."""
+    cache = workspace / "cache"
+    results = [p.stat().st_mtime for p in (workspace / "results").rglob("*") if p.is_file()]
+    cached = [p.stat().st_mtime for p in cache.rglob("*") if p.is_file()] if cache.is_dir() else []
+    if results and cached and max(results) > min(cached):
+        return (
+            f"{workspace}: results are newer than the toolkit's analysis cache, so {analysis.name} may hold old "
+            f"numbers; delete {cache} (or set VOT_PERSISTENT_CACHE=0) and run vot analysis again"
+        )
+    return None
+
+
+def read_analysis(workspace: str | Path, name: str | None = None) -> BenchmarkResult:
+    workspace = Path(workspace)
+    if not (workspace / "config.yaml").is_file():
+        raise FileNotFoundError(f"{workspace}: not a VOT workspace (no config.yaml)")
+    if name:
+        path = workspace / "analysis" / f"{name}.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such analysis (run: vot analysis --workspace {workspace} --name {name} ...)")
+    else:
+        found = sorted((workspace / "analysis").glob("*.json"), key=lambda p: p.stat().st_mtime)
+        if not found:
+            raise FileNotFoundError(f"{workspace / 'analysis'}: no analysis JSON (run vot analysis first)")
+        path = found[-1]
+    data = json.loads(path.read_text())
+    benchmark, offline = _benchmark_of(workspace)
+    baseline = data.get("results", {}).get("baseline")
+    if baseline is None:
+        raise ValueError(f"{path}: has no 'baseline' experiment")
+    trackers = list(data["trackers"])
+    values: dict[str, dict[str, float]] = {t: {} for t in trackers}
+    for spec, per_tracker in zip(baseline["parameters"]["analyses"], baseline["results"]):
+        kind = spec["type"].rsplit(".", 1)[-1]
+        for tracker, result in zip(trackers, per_tracker):
+            if kind == "EAOScore":
+                values[tracker]["eao"] = float(result[0])
+            elif kind == "AverageAccuracyRobustness":
+                values[tracker]["accuracy"], values[tracker]["robustness"] = float(result[0]), float(result[1])
+    scores = {}
+    for tracker, v in values.items():
+        if {"eao", "accuracy", "robustness"} - set(v):
+            raise ValueError(f"{path}: tracker {tracker} lacks EAO or AR results in the baseline experiment")
+        scores[tracker] = Scores(v["eao"], v["accuracy"], v["robustness"])
+    return BenchmarkResult(benchmark, offline, scores, path, _stale_cache(workspace, path))
+
+
+def _rows(result: BenchmarkResult, trackers: tuple[str, ...] | None = None) -> list[tuple[str, str, list[str]]]:
+    """(tracker, source label, [EAO, A, R]) rows: measured, then published."""
+    names = trackers or tuple(sorted(result.scores, key=lambda t: (ORDER.index(t) if t in ORDER else len(ORDER), t)))
+    measured_label = "measured (generated sequences)" if result.offline else "measured"
+    rows = []
+    for t in names:
+        s = result.scores.get(t)
+        rows.append((t, measured_label, [_fmt(s.eao), _fmt(s.accuracy), _fmt(s.robustness)] if s else ["-"] * 3))
+    for t in names:
+        published = PUBLISHED[result.benchmark].get(t)
+        if published:
+            rows.append((t, "published (paper)", [f"{v:.3f}" for v in published]))
+    return rows
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}" if math.isfinite(value) else "nan"
+
+
+def markdown(results: list[BenchmarkResult]) -> str:
+    out = []
+    for title, result, trackers in _tables(results):
+        out += [f"### {title}", "", "| tracker | source | EAO | A | R |", "|---|---|---|---|---|"]
+        out += [f"| {t} | {label} | {' | '.join(v)} |" for t, label, v in _rows(result, trackers)]
+        out.append("")
+    return "\n".join(out)
+
+
+def latex(results: list[BenchmarkResult]) -> str:
+    out = []
+    for title, result, trackers in _tables(results):
+        out += [
+            "\\begin{table}[t]",
+            "\\centering",
+            f"\\caption{{{title.replace('_', ' ')}}}",
+            "\\begin{tabular}{llccc}",
+            "\\hline",
+            "Tracker & Source & EAO $\\uparrow$ & A $\\uparrow$ & R \\\\",
+            "\\hline",
+        ]
+        out += [f"{t} & {label} & {' & '.join(v)} \\\\" for t, label, v in _rows(result, trackers)]
+        out += ["\\hline", "\\end{tabular}", "\\end{table}", ""]
+    return "\n".join(out)
+
+
+def _tables(results: list[BenchmarkResult]):
+    for result in sorted(results, key=lambda r: r.benchmark):
+        yield TITLES[result.benchmark], result, None
+    for result in results:
+        if result.benchmark == "vot2016":
+            yield "Table 6: ablation on VOT2016 (D3S, D3S-MS, RPVT)", result, ORDER
