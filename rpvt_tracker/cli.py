@@ -109,6 +109,37 @@ def _cmd_tables(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from .train.config import TrainConfig
+    from .train.trainer import train
+
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None}
+    config = TrainConfig(variant=args.variant, **{k: v for k, v in values.items() if k != "variant"})
+    path = train(config, args.dataset, args.output, resume=args.resume, progress=not args.quiet)
+    if int(__import__("os").environ.get("RANK", "0")) == 0:
+        print(f"wrote {path}")
+    return 0
+
+
+def _add_train_options(p: argparse.ArgumentParser) -> None:
+    """One option per TrainConfig field (the recipe's defaults are in rpvt_tracker/train/config.py)."""
+    import dataclasses
+
+    from .train.config import TrainConfig
+
+    for f in dataclasses.fields(TrainConfig):
+        if f.name == "variant":
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        if isinstance(f.default, bool):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=f"default {f.default}")
+        else:
+            kind = str if f.default is None else type(f.default)
+            p.add_argument(flag, type=kind, default=None, dest=f.name, help=f"default {f.default}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rpvt", description="D3S, D3S-MS and RPVT segmentation trackers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -155,6 +186,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=None, help="analysis name (default: each workspace's newest)")
     p.add_argument("--output", default=None, help="folder for tables.md and tables.tex (default: <first workspace>/tables)")
     p.set_defaults(run=_cmd_tables)
+
+    p = sub.add_parser("train", help="train a variant with the paper's recipe (several GPUs: under torchrun)")
+    p.add_argument("--variant", required=True, choices=["d3s", "d3s-ms", "rpvt"])
+    p.add_argument("--dataset", action="append", required=True, metavar="NAME=PATH", help="youtube-vos=, davis= or vot= (repeatable)")
+    p.add_argument("--output", required=True, help="checkpoint to write (rpvt-tracker format)")
+    p.add_argument("--resume", action="store_true", help="continue from <output>.state.pth if it exists")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_train_options(p)
+    p.set_defaults(run=_cmd_train)
     return parser
 
 

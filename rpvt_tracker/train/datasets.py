@@ -1,0 +1,150 @@
+"""Training data: object tracks (frames + per-frame masks of one object) from video datasets.
+
+* ``youtube-vos``: the 2018/2019 train layout, ``JPEGImages/<video>/<frame>.jpg``,
+  ``Annotations/<video>/<frame>.png`` (palette PNGs, pixel value = object id) and ``meta.json``
+  (``videos.<video>.objects.<id>.frames``); boxes are derived from the masks.
+* ``davis``: DAVIS 2016 (binary masks) or 2017 (palette masks, several objects),
+  ``JPEGImages/480p/<seq>/*.jpg`` and ``Annotations/480p/<seq>/*.png``; optional
+  ``ImageSets/.../*.txt`` are not needed -- every sequence folder present is used.
+* ``vot``: VOT-format sequences (e.g. the generated ones of ``rpvt workspace ... -offline``)
+  whose ``groundtruth.txt`` holds masks (RLE) or polygons (filled).
+
+Masks are read lazily; only the list of (frame, mask) files is built up front.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class Track:
+    """One object in one video.
+
+    * ``frames``: image files in temporal order.
+    * ``load_mask``: frame index -> (H, W) bool mask of this object (empty when not visible).
+    * ``visible``: indices of frames where the object is annotated and visible (if known
+      without reading masks; else all).
+    """
+
+    name: str
+    frames: tuple[Path, ...]
+    load_mask: Callable[[int], np.ndarray]
+    visible: tuple[int, ...]
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f"{path}: cannot be read as an image")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def _palette_mask(path: Path, object_id: int | None) -> np.ndarray:
+    """object_id None: any non-zero pixel (binary masks, e.g. DAVIS 2016's 0/255)."""
+    if not path.is_file():
+        return np.zeros((1, 1), bool)
+    values = np.asarray(Image.open(path))
+    if values.ndim == 3:
+        values = values[..., 0]
+    return values > 0 if object_id is None else values == object_id
+
+
+def _require(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: missing ({what})")
+    return path
+
+
+def youtube_vos(root: str | Path, *, min_visible: int = 5) -> list[Track]:
+    root = Path(root)
+    meta = _require(root / "meta.json", "YouTube-VOS meta.json")
+    images, annotations = _require(root / "JPEGImages", "YouTube-VOS frames"), _require(root / "Annotations", "YouTube-VOS masks")
+    try:
+        videos = json.loads(meta.read_text())["videos"]
+    except (ValueError, KeyError) as err:
+        raise ValueError(f"{meta}: not a YouTube-VOS meta.json ({err})") from None
+    tracks = []
+    for video, info in sorted(videos.items()):
+        frames = tuple(sorted((images / video).glob("*.jpg")))
+        if not frames:
+            continue
+        index = {f.stem: i for i, f in enumerate(frames)}
+        for obj_id, obj in sorted(info.get("objects", {}).items()):
+            visible = tuple(index[f] for f in obj.get("frames", []) if f in index)
+            if len(visible) < min_visible:
+                continue
+            oid = int(obj_id)
+            load = lambda i, v=video, fr=frames, o=oid: _palette_mask(annotations / v / f"{fr[i].stem}.png", o)  # noqa: E731
+            tracks.append(Track(f"{video}/{obj_id}", frames, load, visible))
+    if not tracks:
+        raise ValueError(f"{root}: no YouTube-VOS object with >= {min_visible} annotated frames")
+    return tracks
+
+
+def davis(root: str | Path, *, resolution: str = "480p", min_visible: int = 5) -> list[Track]:
+    root = Path(root)
+    images = _require(root / "JPEGImages" / resolution, "DAVIS frames")
+    annotations = _require(root / "Annotations" / resolution, "DAVIS masks")
+    tracks = []
+    for seq in sorted(p for p in images.iterdir() if p.is_dir()):
+        frames = tuple(sorted(seq.glob("*.jpg")))
+        masks = [annotations / seq.name / f"{f.stem}.png" for f in frames]
+        if not frames or not masks[0].is_file():
+            continue
+        first = np.asarray(Image.open(masks[0]))
+        first = first[..., 0] if first.ndim == 3 else first
+        ids = sorted(int(v) for v in np.unique(first) if v != 0)
+        binary = ids == [255] or ids == [1]  # DAVIS 2016 style: one object
+        for oid in ([None] if binary else ids):
+            load = lambda i, m=masks, o=oid: _palette_mask(m[i], o)  # noqa: E731
+            visible = tuple(i for i, m in enumerate(masks) if m.is_file())
+            if len(visible) >= min_visible:
+                tracks.append(Track(seq.name if oid is None else f"{seq.name}/{oid}", frames, load, visible))
+    if not tracks:
+        raise ValueError(f"{root}: no DAVIS sequence with masks under {images}")
+    return tracks
+
+
+def vot_sequences(root: str | Path, *, min_visible: int = 5) -> list[Track]:
+    from ..geometry.regions import Special, parse_region, rasterize
+
+    root = Path(root)
+    folders = [p for p in sorted(_require(root, "VOT sequences folder").iterdir()) if (p / "groundtruth.txt").is_file()]
+    tracks = []
+    for seq in folders:
+        color = seq / "color" if (seq / "color").is_dir() else seq
+        frames = tuple(sorted(color.glob("*.jpg")))
+        regions = [parse_region(line) for line in (seq / "groundtruth.txt").read_text().splitlines() if line.strip()]
+        if len(frames) != len(regions):
+            raise ValueError(f"{seq}: {len(frames)} frames but {len(regions)} ground-truth lines")
+        shape = read_rgb(frames[0]).shape[:2]
+
+        def load(i, regions=regions, shape=shape):
+            r = regions[i]
+            return np.zeros(shape, bool) if isinstance(r, Special) else rasterize(r, shape)
+
+        visible = tuple(i for i, r in enumerate(regions) if not isinstance(r, Special))
+        if len(visible) >= min_visible:
+            tracks.append(Track(seq.name, frames, load, visible))
+    if not tracks:
+        raise ValueError(f"{root}: no VOT sequence (folders with groundtruth.txt) found")
+    return tracks
+
+
+READERS = {"youtube-vos": youtube_vos, "davis": davis, "vot": vot_sequences}
+
+
+def load_dataset(spec: str) -> list[Track]:
+    """``NAME=PATH`` with NAME in ``READERS``."""
+    name, sep, path = spec.partition("=")
+    if not sep or name not in READERS:
+        raise ValueError(f"dataset must be NAME=PATH with NAME one of {', '.join(READERS)}, got {spec!r}")
+    return READERS[name](path)

@@ -1,0 +1,107 @@
+"""Training pairs: a train crop with its mask, a jittered test crop with its mask and distance map.
+
+Each sample is a pure function of (seed, epoch, index), so runs are reproducible with any
+number of workers or processes, and a resumed run sees exactly the data it would have seen.
+Tensors: images (3, S, S) ImageNet-normalised, masks and distance map (1, S, S) float32.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from ..geometry import distance_map, sample_target
+from ..models.network import IMAGENET_MEAN, IMAGENET_STD
+from .config import TrainConfig
+from .datasets import Track, read_rgb
+
+_MEAN = np.array(IMAGENET_MEAN, np.float32)
+_STD = np.array(IMAGENET_STD, np.float32)
+
+
+def mask_box(mask: np.ndarray) -> np.ndarray | None:
+    """[x, y, w, h] of the mask's pixels (inclusive extent), None if empty."""
+    ys, xs = np.nonzero(mask)
+    if ys.size == 0:
+        return None
+    return np.array([xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1], dtype=np.float64)
+
+
+def _normalise(crop: np.ndarray, brightness: float) -> torch.Tensor:
+    x = np.clip(crop.astype(np.float32) / 255 * brightness, 0, 1)
+    return torch.from_numpy(((x - _MEAN) / _STD).transpose(2, 0, 1).copy())
+
+
+class PairDataset(Dataset):
+    """``length`` pairs drawn from ``tracks``; call ``set_epoch`` before each epoch."""
+
+    def __init__(self, tracks: list[Track], config: TrainConfig, length: int, *, seed: int) -> None:
+        self.tracks, self.config, self.length, self.seed = tracks, config, length, seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        for _ in range(100):  # objects can be empty in a sampled frame: draw again
+            sample = self._try(rng)
+            if sample is not None:
+                return sample
+        raise RuntimeError("no usable training pair found in 100 draws: are the masks empty?")
+
+    def _pick_frames(self, rng: np.random.Generator, track: Track) -> tuple[int, int]:
+        visible = np.asarray(track.visible)
+        i = int(rng.choice(visible))
+        gap = self.config.max_gap
+        while True:
+            near = visible[np.abs(visible - i) <= gap]
+            if near.size > 1 or gap > len(track.frames):
+                return i, int(rng.choice(near))
+            gap += 5
+
+    def _try(self, rng: np.random.Generator) -> dict[str, torch.Tensor] | None:
+        c = self.config
+        s = c.crop_size
+        track = self.tracks[int(rng.integers(len(self.tracks)))]
+        i, j = self._pick_frames(rng, track)
+        box_init = rng.random() < c.box_init_probability
+        if box_init:
+            j = i
+        train_img, test_img = read_rgb(track.frames[i]), read_rgb(track.frames[j])
+        train_mask, test_mask = track.load_mask(i), track.load_mask(j)
+        train_box, test_box = mask_box(train_mask), mask_box(test_mask)
+        if train_box is None or test_box is None or train_mask.shape != train_img.shape[:2]:
+            return None
+        # Test crop: the target's box, its size log-normally jittered and its centre moved.
+        size = test_box[2:] * np.exp(rng.standard_normal(2) * c.scale_jitter)
+        offset = math.sqrt(float(np.prod(size))) * c.center_jitter * (rng.random(2) - 0.5)
+        centre = test_box[:2] + test_box[2:] / 2 + offset
+        jittered = np.array([centre[0] - size[0] / 2, centre[1] - size[1] / 2, size[0], size[1]])
+        if box_init:  # train = test frame, train mask = the target's box
+            jittered = train_box.copy()
+            x, y, w, h = train_box.astype(int)
+            train_mask = np.zeros_like(train_mask)
+            train_mask[y : y + h, x : x + w] = True
+        train_crop, _ = sample_target(train_img, train_box, c.search_area_factor, s)
+        train_mask_crop, _ = sample_target(train_mask.astype(np.float32), train_box, c.search_area_factor, s, pad_value=0)
+        test_crop, scale = sample_target(test_img, jittered, c.search_area_factor, s)
+        test_mask_crop, _ = sample_target(test_mask.astype(np.float32), jittered, c.search_area_factor, s, pad_value=0)
+        # Distance map from the target's true centre in the test crop, perturbed.
+        true_centre = (test_box[:2] + test_box[2:] / 2 - (jittered[:2] + jittered[2:] / 2)) * scale + s / 2
+        wh = test_box[2:] * scale
+        centre_xy = true_centre + c.distance_jitter * wh * (rng.random(2) - 0.5)
+        brightness = float(rng.uniform(max(0.0, 1 - c.brightness_jitter), 1 + c.brightness_jitter))
+        return {
+            "train_image": _normalise(train_crop, brightness),
+            "test_image": _normalise(test_crop, brightness),
+            "train_mask": torch.from_numpy(train_mask_crop[None].astype(np.float32)),
+            "test_mask": torch.from_numpy((test_mask_crop > 0.5)[None].astype(np.float32)),
+            "test_distance": torch.from_numpy(distance_map((s, s), (float(centre_xy[0]), float(centre_xy[1])))[None]),
+        }
