@@ -32,6 +32,9 @@ class TrainConfig:
         jittered size; log-normal size change with this sigma).
       * ``brightness_jitter``: each pair's images are scaled by U(1 - j, 1 + j).
       * ``distance_jitter``: the distance map's centre is moved by U(-1/2, 1/2) x this x (w, h).
+      * ``paste_probability``: chance of a composite pair: the object cut out and pasted, moved,
+        turned and rescaled, onto another track's frames, sometimes occluded (``paste.py``).
+        0 in the paper's recipe (YouTube-VOS is large); the offline default model uses it.
       * ``box_init_probability``: chance of a pair whose train mask is the target's box on the
         test frame itself (teaches segmenting from a box).
     Optimisation
@@ -60,6 +63,7 @@ class TrainConfig:
     brightness_jitter: float = 0.2
     distance_jitter: float = 0.25
     box_init_probability: float = 0.005
+    paste_probability: float = 0.0
     lr: float = 1e-3
     lr_step: int = 15
     lr_gamma: float = 0.2

@@ -63,7 +63,7 @@ def _require(path: Path, what: str) -> Path:
     return path
 
 
-def youtube_vos(root: str | Path, *, min_visible: int = 5) -> list[Track]:
+def youtube_vos(root: str | Path, *, min_visible: int = 5, only: tuple[str, ...] | None = None) -> list[Track]:
     root = Path(root)
     meta = _require(root / "meta.json", "YouTube-VOS meta.json")
     images, annotations = _require(root / "JPEGImages", "YouTube-VOS frames"), _require(root / "Annotations", "YouTube-VOS masks")
@@ -73,6 +73,8 @@ def youtube_vos(root: str | Path, *, min_visible: int = 5) -> list[Track]:
         raise ValueError(f"{meta}: not a YouTube-VOS meta.json ({err})") from None
     tracks = []
     for video, info in sorted(videos.items()):
+        if only is not None and video not in only:
+            continue
         frames = tuple(sorted((images / video).glob("*.jpg")))
         if not frames:
             continue
@@ -89,12 +91,18 @@ def youtube_vos(root: str | Path, *, min_visible: int = 5) -> list[Track]:
     return tracks
 
 
-def davis(root: str | Path, *, resolution: str = "480p", min_visible: int = 5) -> list[Track]:
+def davis(root: str | Path, *, resolution: str = "480p", min_visible: int = 5, only: tuple[str, ...] | None = None) -> list[Track]:
+    """``only``: the sequence names to use (all present if None); a missing one is an error."""
     root = Path(root)
     images = _require(root / "JPEGImages" / resolution, "DAVIS frames")
     annotations = _require(root / "Annotations" / resolution, "DAVIS masks")
     tracks = []
-    for seq in sorted(p for p in images.iterdir() if p.is_dir()):
+    folders = sorted(p for p in images.iterdir() if p.is_dir())
+    if only is not None:
+        for name in only:
+            _require(images / name, "DAVIS sequence")
+        folders = [p for p in folders if p.name in only]
+    for seq in folders:
         frames = tuple(sorted(seq.glob("*.jpg")))
         masks = [annotations / seq.name / f"{f.stem}.png" for f in frames]
         if not frames or not masks[0].is_file():
@@ -113,11 +121,15 @@ def davis(root: str | Path, *, resolution: str = "480p", min_visible: int = 5) -
     return tracks
 
 
-def vot_sequences(root: str | Path, *, min_visible: int = 5) -> list[Track]:
+def vot_sequences(root: str | Path, *, min_visible: int = 5, only: tuple[str, ...] | None = None) -> list[Track]:
     from ..geometry.regions import Special, parse_region, rasterize
 
     root = Path(root)
     folders = [p for p in sorted(_require(root, "VOT sequences folder").iterdir()) if (p / "groundtruth.txt").is_file()]
+    if only is not None:
+        for name in only:
+            _require(root / name / "groundtruth.txt", "VOT sequence")
+        folders = [p for p in folders if p.name in only]
     tracks = []
     for seq in folders:
         color = seq / "color" if (seq / "color").is_dir() else seq
@@ -143,8 +155,12 @@ READERS = {"youtube-vos": youtube_vos, "davis": davis, "vot": vot_sequences}
 
 
 def load_dataset(spec: str) -> list[Track]:
-    """``NAME=PATH`` with NAME in ``READERS``."""
+    """``NAME=PATH`` or ``NAME=PATH:SEQ,SEQ,...`` (only those sequences / videos), NAME in ``READERS``."""
     name, sep, path = spec.partition("=")
     if not sep or name not in READERS:
-        raise ValueError(f"dataset must be NAME=PATH with NAME one of {', '.join(READERS)}, got {spec!r}")
-    return READERS[name](path)
+        raise ValueError(f"dataset must be NAME=PATH[:SEQ,...] with NAME one of {', '.join(READERS)}, got {spec!r}")
+    only = None
+    head, colon, tail = path.rpartition(":")
+    if colon and tail and "/" not in tail:
+        path, only = head, tuple(s for s in tail.split(",") if s)
+    return READERS[name](path, only=only)

@@ -17,6 +17,7 @@ from ..geometry import distance_map, sample_target
 from ..models.network import IMAGENET_MEAN, IMAGENET_STD
 from .config import TrainConfig
 from .datasets import Track, read_rgb
+from .paste import PasteParams, composite_pair
 
 _MEAN = np.array(IMAGENET_MEAN, np.float32)
 _STD = np.array(IMAGENET_STD, np.float32)
@@ -56,8 +57,8 @@ class PairDataset(Dataset):
                 return sample
         raise RuntimeError("no usable training pair found in 100 draws: are the masks empty?")
 
-    def _pick_frames(self, rng: np.random.Generator, track: Track) -> tuple[int, int]:
-        visible = np.asarray(track.visible)
+    def _pick_frames(self, rng: np.random.Generator, track: Track, visible: tuple[int, ...] | None = None) -> tuple[int, int]:
+        visible = np.asarray(track.visible if visible is None else visible)
         i = int(rng.choice(visible))
         gap = self.config.max_gap
         while True:
@@ -74,8 +75,19 @@ class PairDataset(Dataset):
         box_init = rng.random() < c.box_init_probability
         if box_init:
             j = i
-        train_img, test_img = read_rgb(track.frames[i]), read_rgb(track.frames[j])
-        train_mask, test_mask = track.load_mask(i), track.load_mask(j)
+        if not box_init and len(self.tracks) > 1 and rng.random() < c.paste_probability:
+            # This object on another video's frames (see paste.py).
+            others = [k for k in range(len(self.tracks)) if self.tracks[k] is not track]
+            bg = self.tracks[int(rng.choice(others))]
+            bg_frames = self._pick_frames(rng, bg, tuple(range(len(bg.frames))))
+            occluder = self.tracks[int(rng.choice(others))]
+            pair = composite_pair(rng, track, (i, j), bg, bg_frames, PasteParams(), occluder)
+            if pair is None:
+                return None
+            train_img, train_mask, test_img, test_mask = pair
+        else:
+            train_img, test_img = read_rgb(track.frames[i]), read_rgb(track.frames[j])
+            train_mask, test_mask = track.load_mask(i), track.load_mask(j)
         train_box, test_box = mask_box(train_mask), mask_box(test_mask)
         if train_box is None or test_box is None or train_mask.shape != train_img.shape[:2]:
             return None
