@@ -83,10 +83,12 @@ def _cmd_track(args: argparse.Namespace) -> int:
 def _cmd_workspace(args: argparse.Namespace) -> int:
     from .vot.workspace import materialize
 
-    path = materialize(args.stack, args.directory, trackers_ini=args.trackers, count=args.sequences, length=args.length)
+    path = materialize(args.stack, args.directory, trackers_ini=args.trackers, count=args.sequences, length=args.length, davis=args.davis)
+    # Offline workspaces (generated or DAVIS video) default to the embedded lite weights.
+    names = "D3S-lite D3S-MS-lite RPVT-lite" if args.stack.endswith(("-offline", "-davis")) else "D3S D3S-MS RPVT"
     print(f"workspace {args.stack} ready in {path}")
-    print(f"  vot evaluate --workspace {path} D3S D3S-MS RPVT")
-    print(f"  vot analysis --workspace {path} --name paper D3S D3S-MS RPVT && rpvt tables {path}")
+    print(f"  vot evaluate --workspace {path} {names}")
+    print(f"  vot analysis --workspace {path} --name paper {names} && rpvt tables {path}")
     return 0
 
 
@@ -174,11 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_track)
 
     p = sub.add_parser("workspace", help="create a VOT toolkit workspace from workspace_template/")
-    p.add_argument("stack", help="vot2016/rgb, vot2018/shortterm, vot2020/shortterm, or one of them + '-offline'")
+    p.add_argument("stack", help="vot2016/rgb, vot2018/shortterm, vot2020/shortterm, or one of them + '-offline' (generated) or '-davis' (real video)")
     p.add_argument("directory", help="new (or empty) workspace folder")
     p.add_argument("--trackers", default=None, help="trackers.ini to copy in (default: the repository's)")
     p.add_argument("--sequences", type=int, default=None, help="offline twins: number of generated sequences")
     p.add_argument("--length", type=int, default=None, help="offline twins: frames per generated sequence")
+    p.add_argument("--davis", default=None, help="-davis twins: DAVIS-layout folder (default: $RPVT_DAVIS, else ../shared/data/davis2016)")
     p.set_defaults(run=_cmd_workspace)
 
     p = sub.add_parser("tables", help="the paper's EAO / A / R tables from vot analysis results")

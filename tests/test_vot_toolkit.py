@@ -50,8 +50,8 @@ def registry(tmp_path_factory) -> Path:
     ini = configparser.ConfigParser()
     ini.optionxform = str  # keep the keys' case
     ini.read(TRACKERS_INI)
-    assert ini.sections() == TRACKERS
-    for name in TRACKERS:
+    assert ini.sections()[:3] == TRACKERS
+    for name in ini.sections():
         ini[name]["env_RPVT_WEIGHTS_DIR"] = str(folder)
         ini[name]["env_RPVT_DEVICE"] = "cpu"
         ini[name]["env_RPVT_THREADS"] = "2"

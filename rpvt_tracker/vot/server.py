@@ -4,6 +4,7 @@
 through ``env_*`` keys, i.e. environment variables:
 
 =================  ==========================================================================
+RPVT_BASELINE      static-box: run the static-box baseline instead (no network, no weights)
 RPVT_WEIGHTS       checkpoint (rpvt-tracker format or D3S's ``SegmNet.pth.tar``); a relative
                    path is looked up in RPVT_WEIGHTS_DIR, then in the repository's ``weights/``
 RPVT_VARIANT       d3s, d3s-ms or rpvt: what the checkpoint must hold (a D3S file: stage 1)
@@ -30,22 +31,27 @@ from typing import Mapping
 import numpy as np
 
 OUTPUTS = ("auto", "mask", "polygon")
+BASELINES = ("static-box",)
 
 
 @dataclass(frozen=True)
 class ServerConfig:
     """The server's settings, read from the environment (see the module docstring)."""
 
-    weights: Path
+    weights: Path | None
     variant: str | None
     dcf_weights: Path | None
     device: str
     threads: int
     output: str
+    baseline: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "ServerConfig":
-        if not env.get("RPVT_WEIGHTS"):
+        baseline = env.get("RPVT_BASELINE") or None
+        if baseline is not None and baseline not in BASELINES:
+            raise ValueError(f"RPVT_BASELINE must be one of {', '.join(BASELINES)}, got {baseline!r}")
+        if not env.get("RPVT_WEIGHTS") and baseline is None:
             raise ValueError("RPVT_WEIGHTS is not set (trackers.ini: env_RPVT_WEIGHTS = <checkpoint>)")
         output = env.get("RPVT_OUTPUT", "auto").lower()
         if output not in OUTPUTS:
@@ -56,12 +62,13 @@ class ServerConfig:
             raise ValueError(f"RPVT_THREADS must be an integer, got {env['RPVT_THREADS']!r}") from None
         dcf = env.get("RPVT_DCF_WEIGHTS")
         return cls(
-            weights=resolve_weights(env["RPVT_WEIGHTS"], env),
+            weights=resolve_weights(env["RPVT_WEIGHTS"], env) if baseline is None else None,
             variant=env.get("RPVT_VARIANT") or None,
             dcf_weights=resolve_weights(dcf, env) if dcf else None,
             device=env.get("RPVT_DEVICE", "auto") or "auto",
             threads=threads,
             output=output,
+            baseline=baseline,
         )
 
 
@@ -130,6 +137,10 @@ def build_tracker(config: ServerConfig):
     from ..models.checkpoint import load_backbone
     from ..tracking import Tracker
 
+    if config.baseline == "static-box":
+        from ..tracking.baseline import StaticBoxTracker
+
+        return StaticBoxTracker()
     if config.threads > 0:
         torch.set_num_threads(config.threads)
     device = resolve_device(config.device)

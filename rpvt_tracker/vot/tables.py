@@ -32,6 +32,7 @@ TITLES = {
     "vot2020": "Table 3: VOT2020 (EAO, accuracy, robustness; anchor-based)",
 }
 ORDER = ("D3S", "D3S-MS", "RPVT")
+LITE = tuple(f"{name}-lite" for name in ORDER)  # the embedded default (EfficientNet-Lite0)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,15 @@ class BenchmarkResult:
     scores: dict[str, Scores]
     source: Path
     warning: str | None
+    sequences: str = "generated sequences"  # what an offline workspace ran on
+
+
+def _sequences_of(workspace: Path) -> str:
+    config = yaml.safe_load((workspace / "config.yaml").read_text())
+    stack = str(config.get("stack", ""))
+    if stack.endswith(".yaml") and "DAVIS" in yaml.safe_load((workspace / stack).read_text()).get("title", ""):
+        return "DAVIS 2016 video"
+    return "generated sequences"
 
 
 def _benchmark_of(workspace: Path) -> tuple[str, bool]:
@@ -112,13 +122,17 @@ def read_analysis(workspace: str | Path, name: str | None = None) -> BenchmarkRe
         if {"eao", "accuracy", "robustness"} - set(v):
             raise ValueError(f"{path}: tracker {tracker} lacks EAO or AR results in the baseline experiment")
         scores[tracker] = Scores(v["eao"], v["accuracy"], v["robustness"])
-    return BenchmarkResult(benchmark, offline, scores, path, _stale_cache(workspace, path))
+    return BenchmarkResult(benchmark, offline, scores, path, _stale_cache(workspace, path), _sequences_of(workspace))
 
 
 def _rows(result: BenchmarkResult, trackers: tuple[str, ...] | None = None) -> list[tuple[str, str, list[str]]]:
     """(tracker, source label, [EAO, A, R]) rows: measured, then published."""
-    names = trackers or tuple(sorted(result.scores, key=lambda t: (ORDER.index(t) if t in ORDER else len(ORDER), t)))
-    measured_label = "measured (generated sequences)" if result.offline else "measured"
+    def order(t: str) -> tuple[int, int, str]:
+        base = t.removesuffix("-lite")
+        return (t.endswith("-lite"), ORDER.index(base) if base in ORDER else len(ORDER), t)
+
+    names = trackers or tuple(sorted(result.scores, key=order))
+    measured_label = f"measured ({result.sequences})" if result.offline else "measured"
     rows = []
     for t in names:
         s = result.scores.get(t)
@@ -165,4 +179,6 @@ def _tables(results: list[BenchmarkResult]):
         yield TITLES[result.benchmark], result, None
     for result in results:
         if result.benchmark == "vot2016":
-            yield "Table 6: ablation on VOT2016 (D3S, D3S-MS, RPVT)", result, ORDER
+            lite = not set(ORDER) & set(result.scores) and set(LITE) & set(result.scores)
+            names = LITE if lite else ORDER
+            yield f"Table 6: ablation on VOT2016 ({', '.join(names)})", result, names

@@ -8,19 +8,38 @@ a ``stack.yaml`` pattern and a ``sequences.json`` generator spec:
      "size": [320, 240], "eao": [0.1, 0.9]}
 
 ``eao`` gives the EAO interval as fractions of the sequence length (written into the stack).
+
+A ``-davis`` twin is filled with real video instead: its ``sequences.json`` reads
+
+    {"source": "davis", "sequences": ["blackswan", ...], "region": "mask" | "polygon",
+     "anchor_spacing": 10, "eao": [0.1, 0.9]}
+
+and the named sequences are converted from a DAVIS-layout folder (``davis.py``): ``davis_root``,
+else ``$RPVT_DAVIS``, else ``../shared/data/davis2016`` beside the repository.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
+from .davis import convert_davis
 from .synthetic import SequenceSpec, write_dataset
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "workspace_template"
 TRACKERS_INI = REPO / "trackers.ini"
+DEFAULT_DAVIS = REPO.parent / "shared" / "data" / "davis2016"
+
+
+def davis_root(explicit: str | Path | None = None) -> Path:
+    """Where DAVIS-layout video is read from: the argument, ``$RPVT_DAVIS``, or the default."""
+    root = Path(explicit or os.environ.get("RPVT_DAVIS") or DEFAULT_DAVIS)
+    if not (root / "JPEGImages").is_dir():
+        raise FileNotFoundError(f"{root}: no DAVIS folder here (set RPVT_DAVIS or pass --davis)")
+    return root
 
 
 def available_stacks() -> list[str]:
@@ -36,11 +55,13 @@ def materialize(
     trackers_ini: str | Path | None = None,
     count: int | None = None,
     length: int | None = None,
+    davis: str | Path | None = None,
 ) -> Path:
     """Create a workspace for ``stack`` in ``directory`` (new or empty); returns its path.
 
     ``trackers_ini``: the registry to copy in (default: the repository's ``trackers.ini``).
     ``count`` / ``length``: override an offline twin's number and length of sequences.
+    ``davis``: the DAVIS-layout folder of a ``-davis`` twin (see ``davis_root``).
     """
     source = TEMPLATES / stack
     if not (source / "config.yaml").is_file():
@@ -52,12 +73,21 @@ def materialize(
     registry = Path(trackers_ini) if trackers_ini else TRACKERS_INI
     if not registry.is_file():
         raise FileNotFoundError(f"{registry}: no such trackers.ini")
+    spec_file = source / "sequences.json"
+    settings = json.loads(spec_file.read_text()) if spec_file.is_file() else None
+    real = settings is not None and settings.get("source") == "davis"
+    root = davis_root(davis) if real else None  # fail before writing anything
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(source / "config.yaml", target / "config.yaml")
     shutil.copy(registry, target / "trackers.ini")
-    spec_file = source / "sequences.json"
-    if spec_file.is_file():
-        settings = json.loads(spec_file.read_text())
+    if real:
+        names = convert_davis(root, target / "sequences", list(settings["sequences"]), region=settings["region"], anchor_spacing=int(settings["anchor_spacing"]))
+        lengths = [len(list((target / "sequences" / n / "color").glob("*.jpg"))) for n in names]
+        frames = min(lengths)
+        low, high = (max(1, round(f * frames)) for f in settings["eao"])
+        pattern = (source / "stack.yaml").read_text()
+        (target / "stack.yaml").write_text(pattern.format(eao_low=low, eao_high=high, length=frames))
+    elif settings is not None:
         n = count if count is not None else int(settings["count"])
         frames = length if length is not None else int(settings["length"])
         if n < 1 or frames < 10:

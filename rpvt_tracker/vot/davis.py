@@ -1,0 +1,97 @@
+"""DAVIS-layout video (``JPEGImages/480p/<seq>/*.jpg``, ``Annotations/480p/<seq>/*.png``) to
+VOT-format sequences, so real video can fill an offline workspace.
+
+* ``region="mask"`` (VOT2020-style stacks): each frame's ground truth is the object's mask (RLE).
+* ``region="polygon"`` (VOT2016/2018-style): the minimum-area rotated rectangle around the
+  mask's pixels, as the VOT2016 ground truth was made from segmentations.
+
+A frame whose mask is empty (the object fully hidden) gets an empty mask, or for polygons the
+toolkit's "not visible" marker: a polygon of NaNs is not allowed, so the previous rectangle is
+kept and the frame is tagged ``occlusion`` (the toolkit's analyses read that tag).
+Frames are copied as they are (no re-encoding), renamed ``color/00000001.jpg`` ...
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from ..geometry.regions import Mask, Polygon, format_region
+
+
+def _read_mask(path: Path) -> np.ndarray:
+    values = np.asarray(Image.open(path))
+    return (values[..., 0] if values.ndim == 3 else values) > 0
+
+
+def rotated_box(mask: np.ndarray) -> np.ndarray:
+    """(4, 2) corners (x, y) of the minimum-area rectangle around the mask's pixel squares."""
+    ys, xs = np.nonzero(mask)
+    # Pixel (x, y) covers [x, x+1) x [y, y+1): use its four corners so a 1-pixel mask has area 1.
+    pts = np.concatenate([np.stack([xs + dx, ys + dy], 1) for dx in (0, 1) for dy in (0, 1)]).astype(np.float32)
+    return cv2.boxPoints(cv2.minAreaRect(pts)).astype(np.float64)
+
+
+def convert_sequence(root: str | Path, name: str, out: str | Path, *, region: str = "mask", anchor_spacing: int = 10, resolution: str = "480p") -> Path:
+    """Write ``out/<name>`` from DAVIS sequence ``name`` under ``root``; returns its folder."""
+    if region not in ("mask", "polygon"):
+        raise ValueError(f"region must be 'mask' or 'polygon', got {region!r}")
+    root = Path(root)
+    images = root / "JPEGImages" / resolution / name
+    annotations = root / "Annotations" / resolution / name
+    frames = sorted(images.glob("*.jpg"))
+    if not frames:
+        raise FileNotFoundError(f"{images}: no DAVIS frames (expected <root>/JPEGImages/{resolution}/<sequence>/*.jpg)")
+    first = annotations / f"{frames[0].stem}.png"
+    if first.is_file() and not _read_mask(first).any():
+        raise ValueError(f"{first}: the object is not visible in the first frame")
+    seq = Path(out) / name
+    (seq / "color").mkdir(parents=True, exist_ok=True)
+    lines, occlusion, previous = [], [], None
+    height = width = 0
+    for t, frame in enumerate(frames, 1):
+        mask_file = annotations / f"{frame.stem}.png"
+        if not mask_file.is_file():
+            raise FileNotFoundError(f"{mask_file}: missing (every DAVIS 2016 frame has a mask)")
+        mask = _read_mask(mask_file)
+        height, width = mask.shape
+        shutil.copyfile(frame, seq / "color" / f"{t:08d}.jpg")
+        visible = bool(mask.any())
+        occlusion.append(int(not visible))
+        if region == "mask":
+            lines.append(format_region(Mask(mask)))
+        else:
+            if visible:
+                previous = rotated_box(mask)
+            lines.append(format_region(Polygon(previous)))
+    (seq / "groundtruth.txt").write_text("\n".join(lines) + "\n")
+    (seq / "occlusion.tag").write_text("\n".join(map(str, occlusion)) + "\n")
+    n = len(frames)
+    # Multistart anchors as in the generated sequences: forward from the first half's anchors,
+    # backward from the second half's, and backward from the last frame.
+    anchors = np.zeros(n, dtype=int)
+    anchors[0 : n // 2 : anchor_spacing] = 1
+    anchors[n // 2 : n - 1 : anchor_spacing] = -1
+    anchors[-1] = -1
+    (seq / "anchor.value").write_text("\n".join(map(str, anchors)) + "\n")
+    (seq / "sequence").write_text(
+        f"channels.color=color/%08d.jpg\nfps=24\nformat=default\nname={name}\nwidth={width}\nheight={height}\nlength={n}\n"
+    )
+    return seq
+
+
+def convert_davis(root: str | Path, out: str | Path, sequences: list[str] | None = None, **kwargs) -> list[str]:
+    """Convert ``sequences`` (default: every one under ``root``) into ``out``; writes ``list.txt``."""
+    root = Path(root)
+    base = root / "JPEGImages" / kwargs.get("resolution", "480p")
+    if not base.is_dir():
+        raise FileNotFoundError(f"{base}: missing (not a DAVIS folder)")
+    names = sequences or sorted(p.name for p in base.iterdir() if p.is_dir())
+    for name in names:
+        convert_sequence(root, name, out, **kwargs)
+    Path(out, "list.txt").write_text("\n".join(names) + "\n")
+    return names
