@@ -71,7 +71,7 @@ def _benchmark_of(workspace: Path) -> tuple[str, bool]:
     if offline:
         text = yaml.safe_load((workspace / stack).read_text()).get("title", "")
     for year in ("2016", "2018", "2020"):
-        if year in text:
+        if f"vot{year}" in text.lower():  # not a bare year: "DAVIS 2016" is not VOT2016
             return f"vot{year}", offline
     raise ValueError(f"{workspace}: stack {stack!r} is not a VOT2016, VOT2018 or VOT2020 stack")
 
@@ -127,9 +127,10 @@ def read_analysis(workspace: str | Path, name: str | None = None) -> BenchmarkRe
 
 def _rows(result: BenchmarkResult, trackers: tuple[str, ...] | None = None) -> list[tuple[str, str, list[str]]]:
     """(tracker, source label, [EAO, A, R]) rows: measured, then published."""
-    def order(t: str) -> tuple[int, int, str]:
+    def order(t: str) -> tuple[int, int, str]:  # paper variants, lite variants, then baselines
         base = t.removesuffix("-lite")
-        return (t.endswith("-lite"), ORDER.index(base) if base in ORDER else len(ORDER), t)
+        group = 2 if base not in ORDER else int(t.endswith("-lite"))
+        return (group, ORDER.index(base) if base in ORDER else 0, t)
 
     names = trackers or tuple(sorted(result.scores, key=order))
     measured_label = f"measured ({result.sequences})" if result.offline else "measured"

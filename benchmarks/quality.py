@@ -1,0 +1,70 @@
+"""Quality of the embedded default on held-out real video: DAVIS region similarity J.
+
+For each lite variant (weights/*-lite.pth) and the static-box baseline, initialise on the first
+frame's mask of each held-out DAVIS 2016 sequence (not used in training; see weights/README.md)
+and report J, the mean over the remaining frames of the mask IoU with the ground truth, plus the
+tracker's speed on this machine.
+
+    python benchmarks/quality.py [--davis ../shared/data/davis2016] [--device cpu] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from rpvt_tracker.models import load_network
+from rpvt_tracker.tracking import Tracker
+from rpvt_tracker.tracking.baseline import StaticBoxTracker
+
+ROOT = Path(__file__).resolve().parents[1]
+HELD_OUT = ("blackswan", "car-shadow", "scooter-black")
+
+
+def load(davis: Path, name: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    frames = sorted((davis / "JPEGImages" / "480p" / name).glob("*.jpg"))
+    images = [cv2.cvtColor(cv2.imread(str(f)), cv2.COLOR_BGR2RGB) for f in frames]
+    masks = [cv2.imread(str(davis / "Annotations" / "480p" / name / f"{f.stem}.png"), 0) > 0 for f in frames]
+    return images, masks
+
+
+def region_similarity(tracker, images, masks) -> tuple[float, float]:
+    """(J, seconds per frame) of one run initialised on the first mask."""
+    tracker.initialize(images[0], masks[0])
+    scores, t0 = [], time.perf_counter()
+    for image, truth in zip(images[1:], masks[1:]):
+        pred = tracker.track(image).mask
+        union = (pred | truth).sum()
+        scores.append((pred & truth).sum() / union if union else 1.0)
+    return float(np.mean(scores)), (time.perf_counter() - t0) / (len(images) - 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--davis", default=str(ROOT.parent / "shared" / "data" / "davis2016"))
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    davis = Path(args.davis)
+    data = {name: load(davis, name) for name in HELD_OUT}
+    trackers = {f"{v}-lite": lambda v=v: Tracker(load_network(ROOT / "weights" / f"{v}-lite.pth"), device=args.device) for v in ("d3s", "d3s-ms", "rpvt")}
+    trackers["static box"] = StaticBoxTracker
+    print(f"J on held-out DAVIS 2016 sequences ({', '.join(HELD_OUT)}); device {args.device}, {args.threads} threads")
+    print(f"| tracker | {' | '.join(HELD_OUT)} | mean J | s/frame |")
+    print("|---|" + "---|" * (len(HELD_OUT) + 2))
+    for name, make in trackers.items():
+        tracker = make()
+        runs = [region_similarity(tracker, *data[seq]) for seq in HELD_OUT]
+        js = [j for j, _ in runs]
+        speed = np.mean([s for _, s in runs])
+        print(f"| {name} | {' | '.join(f'{j:.3f}' for j in js)} | {np.mean(js):.3f} | {speed:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
