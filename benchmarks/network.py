@@ -51,7 +51,7 @@ def flops(fn) -> int:
     return counter.get_total_flops()
 
 
-def bench_device(device: torch.device, size: int, repeats: int, warmup: int) -> None:
+def bench_device(device: torch.device, size: int, repeats: int, warmup: int, backbones: list[str]) -> None:
     torch.manual_seed(0)
     image = torch.randn(1, 3, size, size, device=device)
     mask = torch.zeros(1, 1, size, size, device=device)
@@ -60,10 +60,10 @@ def bench_device(device: torch.device, size: int, repeats: int, warmup: int) -> 
     peak = matmul_gflops(device)
     print(f"\n### {device_name(device)}\n")
     print(f"large matmul (2048^3, fp32): {peak:.1f} GFLOP/s\n")
-    print("| variant | backbone ms (median) | head ms (median) | head ms (min-max) | backbone GFLOP | head GFLOP | backbone GFLOP/s | backbone / matmul | params backbone | params head (stage 1) | params later stages |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for variant in REFINERS:
-        net = build_network(variant).to(device).eval()
+    print("| variant | backbone | backbone ms (median) | head ms (median) | head ms (min-max) | backbone GFLOP | head GFLOP | backbone GFLOP/s | backbone / matmul | params backbone | params head (stage 1) | params later stages |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for backbone, variant in ((b, v) for b in backbones for v in REFINERS):
+        net = build_network(variant, backbone=backbone).to(device).eval()
         with torch.inference_mode():
             template = net.make_template(net.extract(image), mask)
             feats = net.extract(image)
@@ -75,7 +75,7 @@ def bench_device(device: torch.device, size: int, repeats: int, warmup: int) -> 
         later = sum(v for k, v in counts.items() if k.startswith("stage"))
         mb, mh = statistics.median(tb), statistics.median(th)
         print(
-            f"| {variant} | {mb * 1e3:.1f} | {mh * 1e3:.1f} | {min(th) * 1e3:.1f}-{max(th) * 1e3:.1f} | {fb:.2f} | {fh:.3f} "
+            f"| {variant} | {backbone} | {mb * 1e3:.1f} | {mh * 1e3:.1f} | {min(th) * 1e3:.1f}-{max(th) * 1e3:.1f} | {fb:.2f} | {fh:.3f} "
             f"| {fb / mb:.1f} | {fb / mb / peak:.2f} | {counts['backbone']:,} | {counts['head']:,} | {later:,} |"
         )
 
@@ -99,6 +99,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--size", type=int, default=384, help="crop size (D3S: 384)")
+    parser.add_argument("--backbones", default="resnet50,efficientnet-lite0", help="comma-separated backbone names")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, batch 1, {args.size}x{args.size}, inference mode, {args.repeats} timed runs after {args.warmup} warm-up")
@@ -107,7 +108,7 @@ def main() -> None:
     else:
         devices = [resolve_device(args.device)]
     for device in devices:
-        bench_device(device, args.size, args.repeats, args.warmup)
+        bench_device(device, args.size, args.repeats, args.warmup, args.backbones.split(","))
     if args.device == "all" and not torch.cuda.is_available():
         print("\n(no CUDA device on this machine: GPU figures not measured)")
 

@@ -94,7 +94,8 @@ class Tracker:
         # own weights are left as they are (they may be shared with other code).
         cpu = self.device.type == "cpu"
         self._layout = torch.channels_last if cpu else torch.contiguous_format
-        self.dcf_features = DCFFeatures(backbone, max_batch=3 if cpu else 32, channels_last=cpu)
+        # .to(): its normalisation buffers are built on the CPU (the trunk is already on the device).
+        self.dcf_features = DCFFeatures(backbone, max_batch=3 if cpu else 32, channels_last=cpu).to(self.device)
         size = self.params.segmentation.output_size
         centre = size / 2 - 1  # D3S's run-time grid is 1-based: one pixel off the training centre
         self._distance = torch.from_numpy(distance_map((size, size), (centre, centre)))[None, None].to(self.device)
