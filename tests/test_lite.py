@@ -58,8 +58,9 @@ def test_checkpoint_leaves_out_the_packaged_body_and_reloads_identically(tmp_pat
     x = torch.randn(1, 3, 128, 128)
     mask = torch.zeros(1, 1, 128, 128)
     mask[..., 40:90, 30:100] = 1
+    dist = torch.rand(1, 1, 128, 128)
     with torch.inference_mode():
-        assert torch.equal(net(x, x, mask, None).logits, again(x, x, mask, None).logits)
+        assert torch.equal(net(x, x, mask, dist).logits, again(x, x, mask, dist).logits)
 
 
 @pytest.mark.parametrize("variant", ["d3s", "d3s-ms", "rpvt"])

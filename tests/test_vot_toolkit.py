@@ -173,3 +173,22 @@ def test_interrupted_evaluation_resumes(tmp_path_factory, registry):
     after = {f: f.stat().st_mtime for f in results.glob("*/*_001.txt")}
     assert len(after) == 2
     assert all(after[f] == mtime for f, mtime in done.items())  # the finished sequence was not redone
+
+
+DAVIS = Path(__file__).resolve().parents[2] / "shared" / "data" / "davis2016"
+
+
+@pytest.mark.skipif(not (DAVIS / "JPEGImages").is_dir(), reason=f"no DAVIS 2016 data at {DAVIS}")
+def test_davis_workspace_with_the_embedded_default(tmp_path_factory, registry):
+    """The README's main job in small: real held-out video, the shipped RPVT-lite against the
+    static box, through vot evaluate / analysis and rpvt tables."""
+    ws = materialize("vot2020/shortterm-davis", tmp_path_factory.mktemp("ws") / "w", trackers_ini=registry, davis=DAVIS)
+    assert sorted(p.name for p in (ws / "sequences").iterdir() if p.is_dir()) == ["blackswan", "car-shadow", "scooter-black"]
+    trackers = ["RPVT-lite", "Static"]
+    vot("evaluate", "--workspace", ws, *trackers)
+    vot("analysis", "--workspace", ws, "--name", "lite", *trackers)
+    scores = read_analysis(ws, "lite").scores
+    assert read_analysis(ws, "lite").sequences == "DAVIS 2016 video" and read_analysis(ws, "lite").benchmark == "vot2020"
+    # Measured with the shipped weights: EAO 0.630 vs 0.387, accuracy 0.596 vs 0.348.
+    assert scores["RPVT-lite"].eao > scores["Static"].eao + 0.1, scores
+    assert scores["RPVT-lite"].accuracy > scores["Static"].accuracy + 0.1, scores

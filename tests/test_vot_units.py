@@ -81,13 +81,17 @@ def test_workspace_templates_and_errors(tmp_path):
     stack = (ws / "stack.yaml").read_text()
     assert "low: 3, high: 27" in stack and "{" not in stack.replace("{type", "")
     assert (ws / "sequences" / "list.txt").read_text().split() == ["vot2018-01"]
-    assert (ws / "trackers.ini").read_text().count("command = rpvt_tracker.vot.server") == 3
+    # D3S, D3S-MS, RPVT, their three -lite twins, and the static-box baseline
+    assert (ws / "trackers.ini").read_text().count("command = rpvt_tracker.vot.server") == 7
     real = materialize("vot2020/shortterm", tmp_path / "real")
     assert "stack: vot2020/shortterm" in (real / "config.yaml").read_text() and not (real / "sequences").exists()
     with pytest.raises(ValueError, match="unknown workspace template 'vot2019/x'; available: vot2016/rgb"):
         materialize("vot2019/x", tmp_path / "x")
     with pytest.raises(FileExistsError, match="not empty"):
         materialize("vot2016/rgb", ws)
+    with pytest.raises(FileNotFoundError, match="no DAVIS folder here"):
+        materialize("vot2020/shortterm-davis", tmp_path / "d", davis=tmp_path / "nowhere")
+    assert not (tmp_path / "d").exists()  # nothing written before the check
 
 
 def fake_analysis(ws, trackers, eao):
