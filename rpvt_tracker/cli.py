@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Sequence
 
@@ -117,10 +118,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .train.config import TrainConfig
     from .train.trainer import train
 
+    # Options left unset (None) keep the recipe's defaults; --variant is its own required option.
     values = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None}
-    config = TrainConfig(variant=args.variant, **{k: v for k, v in values.items() if k != "variant"})
-    path = train(config, args.dataset, args.output, resume=args.resume, progress=not args.quiet)
-    if int(__import__("os").environ.get("RANK", "0")) == 0:
+    path = train(TrainConfig(**values), args.dataset, args.output, resume=args.resume, progress=not args.quiet)
+    if int(os.environ.get("RANK", "0")) == 0:  # one line from a torchrun job, not one per process
         print(f"wrote {path}")
     return 0
 

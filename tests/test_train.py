@@ -119,6 +119,8 @@ def test_youtube_vos_layout(tmp_path):
     (root / "meta.json").write_text(json.dumps(meta))
     tracks = youtube_vos(root, min_visible=2)
     assert [t.name for t in tracks] == ["vid1/1", "vid1/2"]
+    with pytest.raises(ValueError, match="no video 'vid9'"):
+        youtube_vos(root, only=("vid1", "vid9"))
     assert tracks[1].visible == (0, 1, 2)
     assert tracks[0].load_mask(4).sum() == 36 and tracks[1].load_mask(0).sum() == 25 and tracks[1].load_mask(0)[3, 4] == 0
 

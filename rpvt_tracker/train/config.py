@@ -81,9 +81,8 @@ class TrainConfig:
     log_every: int = 10
 
     def __post_init__(self) -> None:
-        from ..models.refiners import get_refiner
-
         from ..models.backbone import get_backbone
+        from ..models.refiners import get_refiner
 
         get_refiner(self.variant)
         get_backbone(self.backbone)

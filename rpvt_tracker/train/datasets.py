@@ -71,10 +71,13 @@ def youtube_vos(root: str | Path, *, min_visible: int = 5, only: tuple[str, ...]
         videos = json.loads(meta.read_text())["videos"]
     except (ValueError, KeyError) as err:
         raise ValueError(f"{meta}: not a YouTube-VOS meta.json ({err})") from None
+    if only is not None:
+        for name in only:
+            if name not in videos:
+                raise ValueError(f"{meta}: no video {name!r}")
+        videos = {k: v for k, v in videos.items() if k in only}
     tracks = []
     for video, info in sorted(videos.items()):
-        if only is not None and video not in only:
-            continue
         frames = tuple(sorted((images / video).glob("*.jpg")))
         if not frames:
             continue

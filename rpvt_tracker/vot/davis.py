@@ -5,9 +5,9 @@ VOT-format sequences, so real video can fill an offline workspace.
 * ``region="polygon"`` (VOT2016/2018-style): the minimum-area rotated rectangle around the
   mask's pixels, as the VOT2016 ground truth was made from segmentations.
 
-A frame whose mask is empty (the object fully hidden) gets an empty mask, or for polygons the
-toolkit's "not visible" marker: a polygon of NaNs is not allowed, so the previous rectangle is
-kept and the frame is tagged ``occlusion`` (the toolkit's analyses read that tag).
+A frame whose mask is empty (the object fully hidden) is tagged ``occlusion`` and gets an empty
+mask, or for polygons the previous frame's rectangle (a polygon ground truth has no "not
+visible" value).
 Frames are copied as they are (no re-encoding), renamed ``color/00000001.jpg`` ...
 """
 
@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from ..geometry.regions import Mask, Polygon, format_region
+from .synthetic import write_annotations
 
 
 def _read_mask(path: Path) -> np.ndarray:
@@ -46,18 +47,16 @@ def convert_sequence(root: str | Path, name: str, out: str | Path, *, region: st
     frames = sorted(images.glob("*.jpg"))
     if not frames:
         raise FileNotFoundError(f"{images}: no DAVIS frames (expected <root>/JPEGImages/{resolution}/<sequence>/*.jpg)")
-    first = annotations / f"{frames[0].stem}.png"
-    if first.is_file() and not _read_mask(first).any():
-        raise ValueError(f"{first}: the object is not visible in the first frame")
     seq = Path(out) / name
     (seq / "color").mkdir(parents=True, exist_ok=True)
     lines, occlusion, previous = [], [], None
-    height = width = 0
     for t, frame in enumerate(frames, 1):
         mask_file = annotations / f"{frame.stem}.png"
         if not mask_file.is_file():
             raise FileNotFoundError(f"{mask_file}: missing (every DAVIS 2016 frame has a mask)")
         mask = _read_mask(mask_file)
+        if t == 1 and not mask.any():  # nothing to initialise on
+            raise ValueError(f"{mask_file}: the object is not visible in the first frame")
         height, width = mask.shape
         shutil.copyfile(frame, seq / "color" / f"{t:08d}.jpg")
         visible = bool(mask.any())
@@ -68,19 +67,7 @@ def convert_sequence(root: str | Path, name: str, out: str | Path, *, region: st
             if visible:
                 previous = rotated_box(mask)
             lines.append(format_region(Polygon(previous)))
-    (seq / "groundtruth.txt").write_text("\n".join(lines) + "\n")
-    (seq / "occlusion.tag").write_text("\n".join(map(str, occlusion)) + "\n")
-    n = len(frames)
-    # Multistart anchors as in the generated sequences: forward from the first half's anchors,
-    # backward from the second half's, and backward from the last frame.
-    anchors = np.zeros(n, dtype=int)
-    anchors[0 : n // 2 : anchor_spacing] = 1
-    anchors[n // 2 : n - 1 : anchor_spacing] = -1
-    anchors[-1] = -1
-    (seq / "anchor.value").write_text("\n".join(map(str, anchors)) + "\n")
-    (seq / "sequence").write_text(
-        f"channels.color=color/%08d.jpg\nfps=24\nformat=default\nname={name}\nwidth={width}\nheight={height}\nlength={n}\n"
-    )
+    write_annotations(seq, lines, {"occlusion": occlusion}, (width, height), anchor_spacing, fps=24)
     return seq
 
 

@@ -82,19 +82,14 @@ def materialize(
     shutil.copy(registry, target / "trackers.ini")
     if real:
         names = convert_davis(root, target / "sequences", list(settings["sequences"]), region=settings["region"], anchor_spacing=int(settings["anchor_spacing"]))
-        lengths = [len(list((target / "sequences" / n / "color").glob("*.jpg"))) for n in names]
-        frames = min(lengths)
-        low, high = (max(1, round(f * frames)) for f in settings["eao"])
-        pattern = (source / "stack.yaml").read_text()
-        (target / "stack.yaml").write_text(pattern.format(eao_low=low, eao_high=high, length=frames))
+        frames = min(len(list((target / "sequences" / n / "color").glob("*.jpg"))) for n in names)
+        _write_stack(source, target, settings["eao"], frames)
     elif settings is not None:
         n = count if count is not None else int(settings["count"])
         frames = length if length is not None else int(settings["length"])
         if n < 1 or frames < 10:
             raise ValueError(f"an offline workspace needs >= 1 sequence of >= 10 frames, got {n} x {frames}")
-        low, high = (max(1, round(f * frames)) for f in settings["eao"])
-        pattern = (source / "stack.yaml").read_text()
-        (target / "stack.yaml").write_text(pattern.format(eao_low=low, eao_high=high, length=frames))
+        _write_stack(source, target, settings["eao"], frames)
         spec = SequenceSpec(
             length=frames,
             size=tuple(settings["size"]),
@@ -104,3 +99,10 @@ def materialize(
         )
         write_dataset(target / "sequences", n, spec, prefix=stack.split("/")[0] + "-")
     return target
+
+
+def _write_stack(source: Path, target: Path, eao: list[float], frames: int) -> None:
+    """The template's stack.yaml with its EAO interval: ``eao`` fractions of ``frames``."""
+    low, high = (max(1, round(f * frames)) for f in eao)
+    pattern = (source / "stack.yaml").read_text()
+    (target / "stack.yaml").write_text(pattern.format(eao_low=low, eao_high=high, length=frames))
