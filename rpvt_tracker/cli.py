@@ -56,7 +56,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
     from .devices import resolve_device
     from .models import load_network
     from .models.checkpoint import load_backbone
-    from .tracking import Tracker
+    from .tracking import Tracker, tracker_params
     from .tracking.run import run_sequence
     from .tracking.sequence import Sequence
 
@@ -70,7 +70,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
     else:
         dcf_backbone = None
         print("rpvt track: no --dcf-weights: the DCF uses the segmentation checkpoint's backbone", file=sys.stderr)
-    tracker = Tracker(network, dcf_backbone=dcf_backbone, device=device)
+    tracker = Tracker(network, dcf_backbone=dcf_backbone, params=tracker_params(args.params), device=device)
     summary = run_sequence(
         tracker, sequence, args.output, output_format=args.format, visualize=args.visualize, progress=not args.quiet
     )
@@ -172,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
     p.add_argument("--format", choices=["polygon", "mask"], default="polygon", help="result regions")
+    p.add_argument("--params", default="d3s", help="tracker parameter set: d3s (D3S's values) or stable-scale")
     p.add_argument("--visualize", action="store_true", help="also write overlay frames to <output>/<name>_overlay/")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_cmd_track)
@@ -182,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trackers", default=None, help="trackers.ini to copy in (default: the repository's)")
     p.add_argument("--sequences", type=int, default=None, help="offline twins: number of generated sequences")
     p.add_argument("--length", type=int, default=None, help="offline twins: frames per generated sequence")
-    p.add_argument("--davis", default=None, help="-davis twins: DAVIS-layout folder (default: $RPVT_DAVIS, else ../shared/data/davis2016)")
+    p.add_argument("--davis", default=None, help="-davis twins: DAVIS-layout folder (default: $RPVT_DAVIS, else the repository's data/davis2016)")
     p.set_defaults(run=_cmd_workspace)
 
     p = sub.add_parser("tables", help="the paper's EAO / A / R tables from vot analysis results")
@@ -193,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a variant with the paper's recipe (several GPUs: under torchrun)")
     p.add_argument("--variant", required=True, choices=["d3s", "d3s-ms", "rpvt"])
-    p.add_argument("--dataset", action="append", required=True, metavar="NAME=PATH", help="youtube-vos=, davis= or vot= (repeatable)")
+    p.add_argument("--dataset", action="append", required=True, metavar="NAME=PATH", help="youtube-vos=, davis=, vot= or coco= (repeatable)")
     p.add_argument("--output", required=True, help="checkpoint to write (rpvt-tracker format)")
     p.add_argument("--resume", action="store_true", help="continue from <output>.state.pth if it exists")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

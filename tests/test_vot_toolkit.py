@@ -175,10 +175,9 @@ def test_interrupted_evaluation_resumes(tmp_path_factory, registry):
     assert all(after[f] == mtime for f, mtime in done.items())  # the finished sequence was not redone
 
 
-DAVIS = Path(__file__).resolve().parents[2] / "shared" / "data" / "davis2016"
+DAVIS = Path(__file__).resolve().parents[1] / "data" / "davis2016"  # shipped held-out sequences
 
 
-@pytest.mark.skipif(not (DAVIS / "JPEGImages").is_dir(), reason=f"no DAVIS 2016 data at {DAVIS}")
 def test_davis_workspace_with_the_embedded_default(tmp_path_factory, registry):
     """The README's main job in small: real held-out video, the shipped RPVT-lite against the
     static box, through vot evaluate / analysis and rpvt tables."""

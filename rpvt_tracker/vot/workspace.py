@@ -15,7 +15,8 @@ A ``-davis`` twin is filled with real video instead: its ``sequences.json`` read
      "anchor_spacing": 10, "eao": [0.1, 0.9]}
 
 and the named sequences are converted from a DAVIS-layout folder (``davis.py``): ``davis_root``,
-else ``$RPVT_DAVIS``, else ``../shared/data/davis2016`` beside the repository.
+else ``$RPVT_DAVIS``, else the repository's ``data/davis2016`` (the three held-out sequences it
+ships: blackswan, car-shadow, scooter-black).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from .synthetic import SequenceSpec, write_dataset
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "workspace_template"
 TRACKERS_INI = REPO / "trackers.ini"
-DEFAULT_DAVIS = REPO.parent / "shared" / "data" / "davis2016"
+DEFAULT_DAVIS = REPO / "data" / "davis2016"
 
 
 def davis_root(explicit: str | Path | None = None) -> Path:
