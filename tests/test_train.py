@@ -145,13 +145,55 @@ def test_davis_layouts(tmp_path):
         ("youtube-vos=/nonexistent/yvos", r"/nonexistent/yvos/meta.json: missing"),
         ("davis=/nonexistent/davis", r"/nonexistent/davis/JPEGImages/480p: missing"),
         ("vot=/nonexistent/seqs", r"/nonexistent/seqs: missing"),
-        ("coco=/data", "NAME one of youtube-vos, davis, vot"),
+        ("kitti=/data", "NAME one of youtube-vos, davis, vot, coco"),
+        ("coco=/nonexistent/coco", r"/nonexistent/coco/labels: missing"),
         ("davis", "NAME=PATH"),
     ],
 )
 def test_bad_dataset_specs_are_named(spec, message):
     with pytest.raises((FileNotFoundError, ValueError), match=message):
         load_dataset(spec)
+
+
+def write_coco(root: Path) -> None:
+    """Two photographs in the YOLO-segmentation layout: one with a big and a tiny instance, one
+    whose only instance is too small to use."""
+    rng = np.random.default_rng(0)
+    for name, lines in {
+        "a": ["0 0.2 0.2 0.6 0.2 0.6 0.7 0.2 0.7", "5 0.9 0.9 0.92 0.9 0.92 0.92"],
+        "b": ["3 0.1 0.1 0.12 0.1 0.12 0.12"],
+    }.items():
+        (root / "images" / "train").mkdir(parents=True, exist_ok=True)
+        (root / "labels" / "train").mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(root / "images" / "train" / f"{name}.jpg")
+        (root / "labels" / "train" / f"{name}.txt").write_text("\n".join(lines) + "\n")
+
+
+def test_coco_polygons_give_one_frame_tracks_of_the_largest_instance(tmp_path):
+    write_coco(tmp_path)
+    tracks = load_dataset(f"coco={tmp_path}")
+    assert [t.name for t in tracks] == ["coco/a"]  # b's only instance covers 0.04% of it
+    mask = tracks[0].load_mask(0)
+    assert mask.shape == (60, 80) and len(tracks[0].frames) == 1
+    ys, xs = np.nonzero(mask)
+    assert (xs.min(), xs.max(), ys.min(), ys.max()) == (16, 48, 12, 42)  # 0.2-0.6 of 80, 0.2-0.7 of 60
+    (tmp_path / "labels" / "train" / "a.txt").write_text("0 0.1 0.2 0.3\n")
+    with pytest.raises(ValueError, match=r"a.txt:1: expected 'class x1 y1"):
+        load_dataset(f"coco={tmp_path}")
+
+
+def test_still_images_only_give_composites_on_video(data, tmp_path):
+    write_coco(tmp_path)
+    videos, stills = load_dataset(data), load_dataset(f"coco={tmp_path}")
+    config = TrainConfig(crop_size=64, still_probability=1.0, paste_probability=0.0)
+    pairs = PairDataset(videos + stills, config, 6, seed=0)
+    assert pairs.stills == stills and pairs.videos == videos
+    for k in range(6):  # every pair's object is the photo's, pasted: the two crops differ
+        sample = pairs[k]
+        assert float(sample["test_mask"].sum()) > 0
+        assert not torch.equal(sample["train_image"], sample["test_image"])
+    with pytest.raises(ValueError, match="needs another track"):
+        PairDataset(stills, config, 1, seed=0)[0]
 
 
 def test_malformed_meta_json_is_named(tmp_path):

@@ -35,6 +35,8 @@ class TrainConfig:
       * ``paste_probability``: chance of a composite pair: the object cut out and pasted, moved,
         turned and rescaled, onto another track's frames, sometimes occluded (``paste.py``).
         0 in the paper's recipe (YouTube-VOS is large); the offline default model uses it.
+      * ``still_probability``: chance that a pair's object comes from a still photograph (a
+        one-frame track, e.g. ``coco=``), when there are any; such pairs are always composites.
       * ``box_init_probability``: chance of a pair whose train mask is the target's box on the
         test frame itself (teaches segmenting from a box).
     Optimisation
@@ -64,6 +66,7 @@ class TrainConfig:
     distance_jitter: float = 0.25
     box_init_probability: float = 0.005
     paste_probability: float = 0.0
+    still_probability: float = 0.25
     lr: float = 1e-3
     lr_step: int = 15
     lr_gamma: float = 0.2

@@ -8,6 +8,10 @@
   ``ImageSets/.../*.txt`` are not needed -- every sequence folder present is used.
 * ``vot``: VOT-format sequences (e.g. the generated ones of ``rpvt workspace ... -offline``)
   whose ``groundtruth.txt`` holds masks (RLE) or polygons (filled).
+* ``coco``: still photographs with instance polygons in the YOLO segmentation layout
+  (``images/<split>/<id>.jpg``, ``labels/<split>/<id>.txt``, one ``class x1 y1 x2 y2 ...`` line an
+  instance, coordinates in [0, 1]), e.g. COCO128-seg. Each image gives one one-frame track, its
+  largest instance; such tracks only ever serve as objects pasted onto video (``pairs.py``).
 
 Masks are read lazily; only the list of (frame, mask) files is built up front.
 """
@@ -154,7 +158,45 @@ def vot_sequences(root: str | Path, *, min_visible: int = 5, only: tuple[str, ..
     return tracks
 
 
-READERS = {"youtube-vos": youtube_vos, "davis": davis, "vot": vot_sequences}
+def coco_polygons(root: str | Path, *, min_area: float = 0.01, only: tuple[str, ...] | None = None) -> list[Track]:
+    """``min_area``: smallest instance, as a fraction of the image; ``only``: image ids."""
+    root = Path(root)
+    labels = sorted(_require(root / "labels", "YOLO-segmentation labels").rglob("*.txt"))
+    if only is not None:
+        labels = [p for p in labels if p.stem in only]
+        missing = set(only) - {p.stem for p in labels}
+        if missing:
+            raise ValueError(f"{root}: no label file for image(s) {', '.join(sorted(missing))}")
+    tracks = []
+    for label in labels:
+        image = root / "images" / label.parent.relative_to(root / "labels") / f"{label.stem}.jpg"
+        if not image.is_file():
+            continue
+        best, best_area = None, 0.0
+        for k, line in enumerate(label.read_text().splitlines(), 1):
+            values = line.split()
+            if len(values) < 7 or (len(values) - 1) % 2:
+                raise ValueError(f"{label}:{k}: expected 'class x1 y1 x2 y2 x3 y3 ...', got {len(values)} values")
+            pts = np.asarray(values[1:], np.float64).reshape(-1, 2)
+            area = 0.5 * abs(float(np.dot(pts[:, 0], np.roll(pts[:, 1], 1)) - np.dot(pts[:, 1], np.roll(pts[:, 0], 1))))
+            if area > best_area:
+                best, best_area = pts, area
+        if best is None or best_area < min_area:
+            continue
+
+        def load(i, pts=best, image=image):
+            h, w = read_rgb(image).shape[:2]
+            mask = np.zeros((h, w), np.uint8)
+            cv2.fillPoly(mask, [np.round(pts * [w, h]).astype(np.int32)], 1)
+            return mask.astype(bool)
+
+        tracks.append(Track(f"coco/{label.stem}", (image,), load, (0,)))
+    if not tracks:
+        raise ValueError(f"{root}: no instance covering >= {min_area:.0%} of its image under {root / 'labels'}")
+    return tracks
+
+
+READERS = {"youtube-vos": youtube_vos, "davis": davis, "vot": vot_sequences, "coco": coco_polygons}
 
 
 def load_dataset(spec: str) -> list[Track]:

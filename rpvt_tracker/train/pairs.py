@@ -41,6 +41,9 @@ class PairDataset(Dataset):
 
     def __init__(self, tracks: list[Track], config: TrainConfig, length: int, *, seed: int) -> None:
         self.tracks, self.config, self.length, self.seed = tracks, config, length, seed
+        # One-frame tracks (still photographs) have no second frame: they only give composites.
+        self.videos = [t for t in tracks if len(t.frames) > 1]
+        self.stills = [t for t in tracks if len(t.frames) == 1]
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -70,12 +73,16 @@ class PairDataset(Dataset):
     def _try(self, rng: np.random.Generator) -> dict[str, torch.Tensor] | None:
         c = self.config
         s = c.crop_size
-        track = self.tracks[int(rng.integers(len(self.tracks)))]
+        still = bool(self.stills) and (not self.videos or rng.random() < c.still_probability)
+        pool = self.stills if still else self.videos
+        track = pool[int(rng.integers(len(pool)))]
         i, j = self._pick_frames(rng, track)
-        box_init = rng.random() < c.box_init_probability
+        box_init = not still and rng.random() < c.box_init_probability
         if box_init:
             j = i
-        if not box_init and len(self.tracks) > 1 and rng.random() < c.paste_probability:
+        if still and len(self.tracks) < 2:
+            raise ValueError(f"{track.name}: a still image needs another track to be pasted onto")
+        if still or (not box_init and len(self.tracks) > 1 and rng.random() < c.paste_probability):
             # This object on another video's frames (see paste.py).
             others = [k for k in range(len(self.tracks)) if self.tracks[k] is not track]
             bg = self.tracks[int(rng.choice(others))]

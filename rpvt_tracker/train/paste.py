@@ -103,3 +103,39 @@ def composite_pair(
             test_img, hidden = _paste(test_img, cut[0], cut[1], spot, occ_scale, rng.uniform(-30, 30))
             test_mask = test_mask & ~hidden
     return train_img, train_mask, test_img, test_mask
+
+
+def pasted_sequence(
+    objects: Track, backgrounds: Track, *, length: int, size: float, growth: float = 1.0, seed: int = 0
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A real object moving over real video: frame t of ``objects`` (its own deformation) pasted
+    onto frame t of ``backgrounds``, about ``size`` pixels across (sqrt of its area), drifting
+    smoothly across the frame and turning a little; its size changes by ``growth`` over the run.
+
+    Returns ``length`` (H, W, 3) uint8 RGB frames and (H, W) bool masks, at the background's size.
+    Both tracks need ``length`` frames (shorter ones are played back and forth).
+    """
+    rng = np.random.default_rng(seed)
+
+    def bounce(track: Track, t: int) -> int:
+        n = len(track.frames)
+        k = t % (2 * n - 2) if n > 1 else 0
+        return k if k < n else 2 * n - 2 - k
+
+    h, w = read_rgb(backgrounds.frames[0]).shape[:2]
+    start = np.array([rng.uniform(0.3, 0.7) * w, rng.uniform(0.3, 0.7) * h])
+    velocity = rng.normal(0, 1, 2)
+    velocity *= 0.4 * min(w, h) / max(np.linalg.norm(velocity), 1e-6) / length
+    frames, masks = [], []
+    for t in range(length):
+        cut = _cut(read_rgb(objects.frames[bounce(objects, t)]), objects.load_mask(bounce(objects, t)))
+        if cut is None:
+            raise ValueError(f"{objects.name}: empty mask on frame {bounce(objects, t)}")
+        patch, alpha = cut
+        extent = size * growth ** (t / max(length - 1, 1))
+        scale = extent / math.sqrt(max(alpha.sum(), 1))
+        centre = np.clip(start + velocity * t, [extent, extent], [w - extent, h - extent])
+        image, mask = _paste(read_rgb(backgrounds.frames[bounce(backgrounds, t)]), patch, alpha, centre, scale, 10 * math.sin(t / 7))
+        frames.append(image)
+        masks.append(mask)
+    return frames, masks
