@@ -21,7 +21,10 @@ def test_server_config_from_env(tmp_path):
     env = {"RPVT_WEIGHTS": "w.pth", "RPVT_WEIGHTS_DIR": str(tmp_path), "RPVT_OUTPUT": "MASK", "RPVT_THREADS": "2"}
     config = ServerConfig.from_env(env)
     assert config.weights == tmp_path / "w.pth" and config.output == "mask" and config.threads == 2
-    assert config.device == "auto" and config.variant is None
+    assert config.device == "auto" and config.variant is None and config.params == "d3s"
+    assert ServerConfig.from_env({**env, "RPVT_PARAMS": "stable-scale"}).params == "stable-scale"
+    with pytest.raises(ValueError, match="unknown tracker parameter set 'fast'; known: d3s, stable-scale"):
+        ServerConfig.from_env({**env, "RPVT_PARAMS": "fast"})
     with pytest.raises(ValueError, match="RPVT_WEIGHTS is not set"):
         ServerConfig.from_env({})
     with pytest.raises(ValueError, match="RPVT_OUTPUT must be one of"):

@@ -175,6 +175,15 @@ class OnlineDCF:
             return Localization(translation1, FLAG_HARD_NEGATIVE, score1, sample, scores)
         return Localization(translation1, FLAG_NORMAL, score1, sample, scores)
 
+    def peaks(self, image: torch.Tensor, pos: torch.Tensor, scales: list[float]) -> list[float]:
+        """The windowed response's peak at ``pos`` for each sample scale (one batched feature
+        pass): how well the filter, learnt at the target's size, matches each scale's view."""
+        n_out = self.p.sample_size
+        patches = torch.cat([sample_patch(image, pos, float(torch.tensor(s, dtype=torch.float32)) * n_out, n_out) for s in scales])
+        raw = conv_same(project(self.features(patches), self.projection), self.filter)
+        scores = interpolate_scores(raw, n_out, self.p.kernel_size)[:, 0] * self.window
+        return scores.flatten(1).max(1).values.tolist()
+
     def update(self, sample: torch.Tensor, target_offset: torch.Tensor, sample_scale: float, *, hard_negative: bool) -> None:
         """Store a sample whose target lies ``target_offset`` (dy, dx) pixels from its centre."""
         p = self.p

@@ -30,6 +30,15 @@ class SegmentationParams:
         above which the mask is not trusted (output falls back to the DCF box).
       * ``pixels_ratio_position``: below it, the mask's centre becomes the new position.
       * ``area_history``: mask areas averaged (frames).
+      * ``min_area_ratio``: a mask whose area is below this fraction of the recent mean is not
+        trusted (scale, position, output). D3S has no such bound (0): its relative-change gate
+        ``|mean - area| / mean < 2`` can never reject a shrinking mask, so a mask that collapses
+        onto part of the target shrinks the box, and with it the next crop, frame after frame.
+      * ``dcf_scale_check``: a scale change proposed by the mask is kept only if the DCF's
+        response peaks higher at the new scale than at the old one (two samples through the
+        DCF's features, batched). The mask alone cannot see its own slow bias: a mask a little
+        too large (or too small) every frame grows (or shrinks) the box, the crop follows, and
+        the gates above, which compare crop-pixel areas over time, never notice. D3S: off.
     Scale from the mask
       * ``min_scale``: smallest accepted scale estimate; ``max_relative_scale_change``: larger
         relative jumps are ignored; ``scale_change_limits``: per-frame clamp of the change.
@@ -55,6 +64,8 @@ class SegmentationParams:
     pixels_ratio_output: float = 2.0
     pixels_ratio_position: float = 1.0
     area_history: int = 25
+    min_area_ratio: float = 0.0
+    dcf_scale_check: bool = False
     min_scale: float = 0.2
     max_relative_scale_change: float = 0.75
     scale_change_limits: tuple[float, float] = (0.95, 1.05)
@@ -74,3 +85,19 @@ class TrackerParams:
 
     dcf: DCFParams = field(default_factory=DCFParams)
     segmentation: SegmentationParams = field(default_factory=SegmentationParams)
+
+
+#: Named parameter sets (``rpvt track --params``, ``RPVT_PARAMS`` in trackers.ini).
+#: ``d3s``: D3S's tracking-mode values, exactly (the parity tests' and the ResNet-50 entries').
+#: ``stable-scale``: D3S's, plus the safeguards against the scale drift of a weaker segmentation
+#: (the embedded default's): see BENCHMARKS.md, "Scale that stays on the target".
+PRESETS: dict[str, TrackerParams] = {
+    "d3s": TrackerParams(),
+    "stable-scale": TrackerParams(segmentation=SegmentationParams(min_area_ratio=0.5, dcf_scale_check=True)),
+}
+
+
+def tracker_params(name: str) -> TrackerParams:
+    if name not in PRESETS:
+        raise ValueError(f"unknown tracker parameter set {name!r}; known: {', '.join(PRESETS)}")
+    return PRESETS[name]

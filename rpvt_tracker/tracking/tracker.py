@@ -174,7 +174,7 @@ class Tracker:
 
         result = None
         if uncertainty < sp.uncertainty_segment:
-            result = self._segment(image, seq, new_pos, uncertainty)
+            result = self._segment(image, im, seq, new_pos, uncertainty)
         if result is None:
             seq.pos = new_pos.clone()
 
@@ -207,7 +207,7 @@ class Tracker:
         size = torch.tensor(seq.image_shape, dtype=torch.float32)
         seq.pos = torch.max(torch.min(new_pos, size - offset), offset)
 
-    def _segment(self, image: np.ndarray, seq: _Sequence, pos: torch.Tensor, uncertainty: float):
+    def _segment(self, image: np.ndarray, im: torch.Tensor, seq: _Sequence, pos: torch.Tensor, uncertainty: float):
         sp = self.params.segmentation
         logits_fn: LogitsFn = lambda crop, box: self.segment_logits(crop, box, seq.template)  # noqa: E731
         centre = (float(pos[1]), float(pos[0]))
@@ -217,6 +217,8 @@ class Tracker:
             return None
         mean_area = float(np.mean(seq.mask_areas))
         ratio = abs(mean_area - seg.area) / mean_area if mean_area > 0 else math.inf
+        if seg.area < sp.min_area_ratio * mean_area:  # collapsed: trusted for nothing
+            ratio = math.inf
         if uncertainty < sp.uncertainty_scale and ratio < sp.pixels_ratio_output:
             seq.mask_areas = (seq.mask_areas + [seg.area])[-sp.area_history :]
             bw, bh = poly_to_box(seg.box[:, 0], seg.box[:, 1])[2:]
@@ -224,7 +226,14 @@ class Tracker:
             old = seq.target_scale
             if new_scale > sp.min_scale and abs(new_scale - old) / old < sp.max_relative_scale_change:
                 lo, hi = sp.scale_change_limits
-                seq.target_scale = max(old * lo, min(old * hi, new_scale))
+                proposed = max(old * lo, min(old * hi, new_scale))
+                if sp.dcf_scale_check and abs(proposed / old - 1) > 1e-3:
+                    # The DCF must prefer the new scale too: a mask that leaks (or collapses)
+                    # by a little every frame would otherwise walk the scale away unopposed.
+                    at_old, at_new = seq.dcf.peaks(im, pos, [old, proposed])
+                    if at_new < at_old:
+                        proposed = old
+                seq.target_scale = proposed
         if ratio < sp.pixels_ratio_position:
             centre_xy = seg.box.mean(axis=0)
             seq.pos = torch.tensor([centre_xy[1], centre_xy[0]], dtype=torch.float32)

@@ -13,6 +13,8 @@ RPVT_DEVICE        auto (default), cpu, cuda, cuda:N
 RPVT_THREADS       CPU threads (default: torch's choice)
 RPVT_OUTPUT        auto (default: a mask after a mask initialisation, else the rotated-box
                    polygon), mask or polygon
+RPVT_PARAMS        tracker parameter set: d3s (default, D3S's values) or stable-scale
+                   (``rpvt_tracker.tracking.params.PRESETS``)
 =================  ==========================================================================
 
 One process serves every (re-)initialisation of a sequence with the network loaded once. Any
@@ -45,6 +47,7 @@ class ServerConfig:
     threads: int
     output: str
     baseline: str | None = None
+    params: str = "d3s"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "ServerConfig":
@@ -61,6 +64,10 @@ class ServerConfig:
         except ValueError:
             raise ValueError(f"RPVT_THREADS must be an integer, got {env['RPVT_THREADS']!r}") from None
         dcf = env.get("RPVT_DCF_WEIGHTS")
+        params = env.get("RPVT_PARAMS", "d3s") or "d3s"
+        from ..tracking.params import tracker_params
+
+        tracker_params(params)  # an unknown name fails here, with the known ones listed
         return cls(
             weights=resolve_weights(env["RPVT_WEIGHTS"], env) if baseline is None else None,
             variant=env.get("RPVT_VARIANT") or None,
@@ -69,6 +76,7 @@ class ServerConfig:
             threads=threads,
             output=output,
             baseline=baseline,
+            params=params,
         )
 
 
@@ -135,7 +143,7 @@ def build_tracker(config: ServerConfig):
     from ..devices import resolve_device
     from ..models import load_network
     from ..models.checkpoint import load_backbone
-    from ..tracking import Tracker
+    from ..tracking import Tracker, tracker_params
 
     if config.baseline == "static-box":
         from ..tracking.baseline import StaticBoxTracker
@@ -146,7 +154,7 @@ def build_tracker(config: ServerConfig):
     device = resolve_device(config.device)
     network = load_network(config.weights, variant=config.variant, device=device)
     backbone = load_backbone(config.dcf_weights, device=device) if config.dcf_weights else None
-    return Tracker(network, dcf_backbone=backbone, device=device)
+    return Tracker(network, dcf_backbone=backbone, params=tracker_params(config.params), device=device)
 
 
 def serve(env: Mapping[str, str]) -> None:
