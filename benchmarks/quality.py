@@ -5,7 +5,9 @@ frame's mask of each held-out DAVIS 2016 sequence (not used in training; see wei
 and report J, the mean over the remaining frames of the mask IoU with the ground truth, plus the
 tracker's speed on this machine.
 
-    python benchmarks/quality.py [--davis ../shared/data/davis2016] [--device cpu] [--threads 2]
+    python benchmarks/quality.py [--davis data/davis2016] [--device cpu] [--threads 2]
+
+The held-out sequences ship with the repository (data/davis2016, see its README).
 """
 
 from __future__ import annotations
@@ -19,11 +21,16 @@ import numpy as np
 import torch
 
 from rpvt_tracker.models import load_network
-from rpvt_tracker.tracking import Tracker
+from rpvt_tracker.tracking import Tracker, tracker_params
 from rpvt_tracker.tracking.baseline import StaticBoxTracker
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD_OUT = ("blackswan", "car-shadow", "scooter-black")
+
+
+def default_davis() -> Path:
+    """The held-out sequences shipped in the repository."""
+    return ROOT / "data" / "davis2016"
 
 
 def load(davis: Path, name: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -46,18 +53,20 @@ def region_similarity(tracker, images, masks) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--davis", default=str(ROOT.parent / "shared" / "data" / "davis2016"))
+    parser.add_argument("--davis", default=str(default_davis()))
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--sequences", default=",".join(HELD_OUT), help="comma-separated held-out sequences")
+    parser.add_argument("--params", default="stable-scale", help="tracker parameter set (trackers.ini's lite entries: stable-scale)")
+    parser.add_argument("--weights-dir", default=str(ROOT / "weights"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     davis = Path(args.davis)
     names = tuple(args.sequences.split(","))
     data = {name: load(davis, name) for name in names}
-    trackers = {f"{v}-lite": lambda v=v: Tracker(load_network(ROOT / "weights" / f"{v}-lite.pth"), device=args.device) for v in ("d3s", "d3s-ms", "rpvt")}
+    trackers = {f"{v}-lite": lambda v=v: Tracker(load_network(Path(args.weights_dir) / f"{v}-lite.pth"), params=tracker_params(args.params), device=args.device) for v in ("d3s", "d3s-ms", "rpvt")}
     trackers["static box"] = StaticBoxTracker
-    print(f"J on held-out DAVIS 2016 sequences ({', '.join(names)}); device {args.device}, {args.threads} threads")
+    print(f"J on held-out DAVIS 2016 sequences ({', '.join(names)}); device {args.device}, {args.threads} threads, params {args.params}")
     print(f"| tracker | {' | '.join(names)} | mean J | s/frame |")
     print("|---|" + "---|" * (len(names) + 2))
     for name, make in trackers.items():

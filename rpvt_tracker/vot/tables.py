@@ -58,8 +58,11 @@ class BenchmarkResult:
 def _sequences_of(workspace: Path) -> str:
     config = yaml.safe_load((workspace / "config.yaml").read_text())
     stack = str(config.get("stack", ""))
-    if stack.endswith(".yaml") and "DAVIS" in yaml.safe_load((workspace / stack).read_text()).get("title", ""):
+    title = yaml.safe_load((workspace / stack).read_text()).get("title", "") if stack.endswith(".yaml") else ""
+    if "DAVIS" in title:
         return "DAVIS 2016 video"
+    if "real VOT" in title:  # e.g. benchmarks/peer.py's workspace of the VOT2016 sequence bag
+        return "real VOT video"
     return "generated sequences"
 
 
