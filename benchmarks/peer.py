@@ -44,7 +44,7 @@ def make_workspaces(out: Path, peer_ini: Path, vot_bag: Path) -> dict[str, Path]
     frames = len(list((bag / "sequences" / "bag" / "color").glob("*.jpg")))
     _write_stack(TEMPLATES / "vot2018/shortterm-davis", bag, [0.1, 0.9], frames)
     stack = bag / "stack.yaml"
-    stack.write_text(stack.read_text().replace("real DAVIS 2016 video", "real VOT2016 video: bag"))
+    stack.write_text(stack.read_text().replace("real DAVIS 2016 video", "real VOT2016 video, bag"))
     for ws in (davis, bag):
         config = ws / "config.yaml"
         config.write_text(config.read_text().replace("- ./trackers.ini", f"- ./trackers.ini\n- {peer_ini.resolve()}"))
