@@ -10,7 +10,7 @@ peer, the three lite variants and the static box in one ``vot evaluate`` call, a
 toolkit, and printed as EAO, accuracy, failures and seconds a frame (the median of the toolkit's
 own per-frame times, first frames of each run excluded).
 
-    python benchmarks/peer.py [--out .bench/peer] [--peer-ini ../shared/peers/nanotrack/nanotrack.ini]
+    python benchmarks/peer.py [--out .bench/peer] [--peer-ini ../shared/peers/nanotrack/nanotrack.ini] [--resume]
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TRACKERS = ("nanotrack-v3", "RPVT-lite", "D3S-lite", "D3S-MS-lite", "Static")
 
 
-def make_workspaces(out: Path, peer_ini: Path, vot_bag: Path) -> dict[str, Path]:
+def make_workspaces(out: Path, peer_ini: Path, vot_bag: Path, resume: bool) -> dict[str, Path]:
+    if resume and (out / "davis").is_dir() and (out / "bag").is_dir():
+        return {"davis": out / "davis", "bag": out / "bag"}
     if out.exists():
         shutil.rmtree(out)
     davis = materialize("vot2018/shortterm-davis", out / "davis")
@@ -52,14 +54,23 @@ def make_workspaces(out: Path, peer_ini: Path, vot_bag: Path) -> dict[str, Path]
 
 
 def seconds_per_frame(workspace: Path, tracker: str) -> float:
-    """Median of the toolkit's per-frame times (ms in ``*_time.value``), initialisations excluded."""
+    """Median of the toolkit's per-frame times (seconds, in ``*_time.value``), special frames excluded.
+
+    The trajectory beside each time file (``.bin`` or ``.txt``, read by the toolkit) says which
+    frames were initialisations, failures or skipped (``Special`` regions): their times are not
+    tracking times.
+    """
+    from vot.region import Special
+    from vot.region.io import read_trajectory
+
     times = []
     for f in (workspace / "results" / tracker / "baseline").rglob("*_time.value"):
         values = [line.strip() for line in f.read_text().splitlines()]
-        regions = f.with_name(f.name.replace("_time.value", ".txt")).read_text().splitlines()
-        for t, region in zip(values, regions):
-            if t and region.strip() not in ("0", "1", "2") and float(t) > 0:
-                times.append(float(t) / 1000)
+        stem = f.name.replace("_time.value", "")
+        trajectory = next(f.parent / (stem + ext) for ext in (".bin", ".txt") if (f.parent / (stem + ext)).is_file())
+        for t, region in zip(values, read_trajectory(str(trajectory))):
+            if t and not isinstance(region, Special) and float(t) > 0:
+                times.append(float(t))
     return float(np.median(times)) if times else float("nan")
 
 
@@ -69,6 +80,7 @@ def main() -> None:
     parser.add_argument("--peer-ini", default=str(ROOT.parent / "shared" / "peers" / "nanotrack" / "nanotrack.ini"))
     parser.add_argument("--vot-bag", default=str(ROOT.parent / "shared" / "data" / "vot-bag"))
     parser.add_argument("--trackers", default=",".join(TRACKERS))
+    parser.add_argument("--resume", action="store_true", help="keep the workspaces and results under --out (the toolkit skips finished runs)")
     args = parser.parse_args()
     trackers = args.trackers.split(",")
     peer_ini, vot_bag = Path(args.peer_ini), Path(args.vot_bag)
@@ -78,7 +90,7 @@ def main() -> None:
     vot = str(Path(sys.executable).with_name("vot"))
     env = dict(os.environ, VOT_PERSISTENT_CACHE="0")
     rows = {}
-    for name, ws in make_workspaces(Path(args.out), peer_ini, vot_bag).items():
+    for name, ws in make_workspaces(Path(args.out), peer_ini, vot_bag, args.resume).items():
         subprocess.run([vot, "evaluate", "--workspace", str(ws), *trackers], check=True, env=env)
         subprocess.run([vot, "analysis", "--workspace", str(ws), "--name", "peer", *trackers], check=True, env=env)
         result = read_analysis(ws, "peer")
