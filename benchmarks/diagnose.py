@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
 from quality import HELD_OUT, default_davis, load
+
 from rpvt_tracker.geometry import sample_target
 from rpvt_tracker.models import load_network
 from rpvt_tracker.tracking import Tracker, tracker_params

@@ -60,7 +60,10 @@ def bench_device(device: torch.device, size: int, repeats: int, warmup: int, bac
     peak = matmul_gflops(device)
     print(f"\n### {device_name(device)}\n")
     print(f"large matmul (2048^3, fp32): {peak:.1f} GFLOP/s\n")
-    print("| variant | backbone | backbone ms (median) | head ms (median) | head ms (min-max) | backbone GFLOP | head GFLOP | backbone GFLOP/s | backbone / matmul | params backbone | params head (stage 1) | params later stages |")
+    print(
+        "| variant | backbone | backbone ms (median) | head ms (median) | head ms (min-max) | backbone GFLOP | head GFLOP "
+        "| backbone GFLOP/s | backbone / matmul | params backbone | params head (stage 1) | params later stages |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for backbone, variant in ((b, v) for b in backbones for v in REFINERS):
         net = build_network(variant, backbone=backbone).to(device).eval()

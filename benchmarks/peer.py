@@ -100,7 +100,8 @@ def main() -> None:
     for name, per in rows.items():
         for t, (s, spf) in per.items():
             print(f"| {name} | {t} | {s.eao:.3f} | {s.accuracy:.3f} | {s.robustness:.2f} | {spf:.3f} |")
-    Path(args.out, "peer.json").write_text(json.dumps({n: {t: [s.eao, s.accuracy, s.robustness, spf] for t, (s, spf) in per.items()} for n, per in rows.items()}, indent=1))
+    record = {n: {t: [s.eao, s.accuracy, s.robustness, spf] for t, (s, spf) in per.items()} for n, per in rows.items()}
+    Path(args.out, "peer.json").write_text(json.dumps(record, indent=1))
 
 
 if __name__ == "__main__":

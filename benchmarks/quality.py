@@ -64,7 +64,10 @@ def main() -> None:
     davis = Path(args.davis)
     names = tuple(args.sequences.split(","))
     data = {name: load(davis, name) for name in names}
-    trackers = {f"{v}-lite": lambda v=v: Tracker(load_network(Path(args.weights_dir) / f"{v}-lite.pth"), params=tracker_params(args.params), device=args.device) for v in ("d3s", "d3s-ms", "rpvt")}
+    def lite(v: str) -> Tracker:
+        return Tracker(load_network(Path(args.weights_dir) / f"{v}-lite.pth"), params=tracker_params(args.params), device=args.device)
+
+    trackers = {f"{v}-lite": lambda v=v: lite(v) for v in ("d3s", "d3s-ms", "rpvt")}
     trackers["static box"] = StaticBoxTracker
     print(f"J on held-out DAVIS 2016 sequences ({', '.join(names)}); device {args.device}, {args.threads} threads, params {args.params}")
     print(f"| tracker | {' | '.join(names)} | mean J | s/frame |")

@@ -53,7 +53,10 @@ def bench(device: torch.device, long_frames: int) -> None:
     peak = matmul_gflops(device)
     print(f"\n### {device_name(device)}\n")
     print(f"large matmul (2048^3, fp32): {peak:.1f} GFLOP/s\n")
-    print("| variant | init s (median of 3) | per frame s (mean) | median | frames w/o filter update (mean) | frames with update (mean) | backbone GFLOP/s per frame | / matmul | peak RSS MiB | CUDA peak MiB |")
+    print(
+        "| variant | init s (median of 3) | per frame s (mean) | median | frames w/o filter update (mean) | frames with update (mean) "
+        "| backbone GFLOP/s per frame | / matmul | peak RSS MiB | CUDA peak MiB |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for variant in REFINERS:
         net = load_network(DATA / "SegmNet_random.pth.tar", variant=variant, device=device)

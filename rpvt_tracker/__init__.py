@@ -1,10 +1,21 @@
 """rpvt-tracker: segmentation-based visual object tracking (D3S, D3S-MS, RPVT) for the VOT toolkit.
 
-Layout (imports flow downward only):
+Layout (an arrow is "may import"; nothing imports ``train`` but ``cli``'s train command):
 
-* ``geometry``  -- pure array geometry: distance maps (later crops, regions, box fitting).
-* ``models``    -- the segmentation network: backbone, foreground/background matching, the
-  refiner registry (``d3s``, ``d3s-ms``, ``rpvt``) and checkpoint I/O.
+* ``geometry``  -- pure array geometry: regions and their pixels, distance maps, D3S's crops,
+  rotated-box fitting.
+* ``dcf``       -- the online DCF (ATOM's classifier as D3S runs it) -> geometry, models (its
+  ImageNet normalisation).
+* ``models``    -- the segmentation network (weights only): backbones (ResNet-50, EfficientNet-
+  Lite0), foreground/background matching, the refiner registry (``d3s``, ``d3s-ms``, ``rpvt``),
+  checkpoint I/O -> geometry.
+* ``tracking``  -- parameters, the per-sequence tracker, its segmentation step, the frame reader
+  and the VOT sequence folder reader / writer, ``rpvt track``'s loop -> models, dcf, geometry.
+* ``vot``       -- the TraX server, generated and DAVIS-converted workspaces, result tables
+  -> tracking.
+* ``train``     -- datasets, training pairs, composites, loss, the loop -> tracking, models.
+* ``resources`` -- where the embedded weights, templates, registry and shipped video are (a
+  checkout or an installed wheel).
 * ``cli``       -- the ``rpvt`` command.
 """
 

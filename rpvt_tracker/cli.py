@@ -22,10 +22,11 @@ def _cmd_variants(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from .models import load_network, read_checkpoint
+    from .models import read_checkpoint
+    from .models.checkpoint import build_from_checkpoint
 
-    ckpt = read_checkpoint(args.checkpoint)
-    net = load_network(args.checkpoint)
+    ckpt = read_checkpoint(args.checkpoint)  # read once
+    net = build_from_checkpoint(ckpt, args.checkpoint)
     info = {
         "file": str(args.checkpoint),
         "format": {"rpvt": "rpvt-tracker", "d3s": "original D3S (SegmNet.pth.tar)"}[ckpt.source],
@@ -38,10 +39,11 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
-    from .models import load_network, read_checkpoint, save_checkpoint
+    from .models import read_checkpoint, save_checkpoint
+    from .models.checkpoint import build_from_checkpoint
 
     source = read_checkpoint(args.source)
-    net = load_network(args.source, variant=args.variant)
+    net = build_from_checkpoint(source, args.source, variant=args.variant)
     meta = {"converted_from": str(args.source), "source_format": source.source, **source.metadata}
     if source.source == "d3s" and net.config.variant != "d3s":
         meta["note"] = "stage 1 from the D3S checkpoint; later stages freshly initialised"
@@ -51,32 +53,34 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 
 def _cmd_track(args: argparse.Namespace) -> int:
-    import torch
+    import json
 
-    from .devices import resolve_device
-    from .models import load_network
-    from .models.checkpoint import load_backbone
-    from .tracking import Tracker, tracker_params
+    from .resources import resolve_weights
+    from .tracking.build import TrackerSettings, build_tracker, settings_metadata
     from .tracking.run import run_sequence
     from .tracking.sequence import Sequence
 
-    device = resolve_device(args.device)
-    if device.type == "cpu":
-        torch.set_num_threads(args.threads) if args.threads else None
     sequence = Sequence.open(args.sequence)
-    network = load_network(args.weights, variant=args.variant, device=device)
-    if args.dcf_weights:
-        dcf_backbone = load_backbone(args.dcf_weights, device=device)
-    else:
-        dcf_backbone = None
+    settings = TrackerSettings(
+        weights=resolve_weights(args.weights),
+        variant=args.variant,
+        dcf_weights=resolve_weights(args.dcf_weights) if args.dcf_weights else None,
+        device=args.device,
+        threads=args.threads or 0,
+        params=args.params,
+    )
+    if not args.dcf_weights:
         print("rpvt track: no --dcf-weights: the DCF uses the segmentation checkpoint's backbone", file=sys.stderr)
-    tracker = Tracker(network, dcf_backbone=dcf_backbone, params=tracker_params(args.params), device=device)
+    tracker = build_tracker(settings)
     summary = run_sequence(
         tracker, sequence, args.output, output_format=args.format, visualize=args.visualize, progress=not args.quiet
     )
+    # What the result was made with, beside it.
+    meta = {**settings_metadata(settings, tracker), "sequence": str(sequence.path), "frames": summary.frames}
+    summary.result.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
     print(
         f"wrote {summary.result}: {summary.frames} frames, {summary.segmented} segmented, "
-        f"init {summary.init_s:.2f} s, {summary.per_frame_s:.3f} s/frame on {device}"
+        f"init {summary.init_s:.2f} s, {summary.per_frame_s:.3f} s/frame on {tracker.device}"
     )
     return 0
 
@@ -165,14 +169,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("track", help="track one VOT-format sequence folder and write its result file")
     p.add_argument("sequence", help="folder with color/*.jpg and groundtruth.txt (line 1 initialises)")
-    p.add_argument("--weights", required=True, help="a checkpoint (rpvt-tracker format, or D3S's SegmNet.pth.tar)")
+    p.add_argument(
+        "--weights",
+        required=True,
+        help="a checkpoint (rpvt-tracker format, or D3S's SegmNet.pth.tar); a name such as rpvt-lite.pth is also "
+        "looked up in $RPVT_WEIGHTS_DIR and the embedded weights",
+    )
     p.add_argument("--variant", default=None, help="d3s, d3s-ms or rpvt (default: the checkpoint's)")
     p.add_argument("--dcf-weights", default=None, help="ResNet-50 for the DCF: a torchvision state dict or any checkpoint")
     p.add_argument("--output", required=True, help="folder for <sequence name>.txt")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
     p.add_argument("--format", choices=["polygon", "mask"], default="polygon", help="result regions")
-    p.add_argument("--params", default="d3s", help="tracker parameter set: d3s (D3S's values) or stable-scale")
+    p.add_argument("--params", default="d3s", help="tracker parameter set: d3s (D3S's values) or stable-scale, or a JSON file of overrides, "
+                   '{"preset": "stable-scale", "segmentation": {"min_area_ratio": 0.4}}; recorded in <output>/<sequence>.json')
     p.add_argument("--visualize", action="store_true", help="also write overlay frames to <output>/<name>_overlay/")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_cmd_track)

@@ -18,6 +18,12 @@ def resolve_device(name: str | torch.device | None = "auto") -> torch.device:
         device = torch.device(name)
     except RuntimeError as err:
         raise ValueError(f"unknown device {name!r}: expected 'auto', 'cpu' or 'cuda[:N]'") from err
+    if device.type not in ("cpu", "cuda"):
+        # meta tensors hold no data, and mps (and the rest) is neither built for nor tested here:
+        # refused by name, rather than by torch's raw errors deep inside a frame.
+        raise ValueError(f"device {name!r} is not supported: expected 'auto', 'cpu' or 'cuda[:N]'")
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {name!r} was asked for, but torch sees no CUDA device on this machine")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise ValueError(f"device {name!r} was asked for, but torch sees {torch.cuda.device_count()} CUDA device(s)")
     return device

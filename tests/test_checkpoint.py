@@ -9,8 +9,8 @@ from collections import OrderedDict
 
 import pytest
 import torch
-
 from conftest import D3S_CHECKPOINT, random_pair
+
 from rpvt_tracker.models import CheckpointError, NetworkConfig, build_network, load_network, read_checkpoint, save_checkpoint
 from rpvt_tracker.models.refiners.cscr import CSCRParams
 
@@ -146,8 +146,16 @@ def test_truncated_file_is_named(tmp_path, source):
 def test_text_file_is_not_a_checkpoint(tmp_path):
     path = tmp_path / "notes.pth"
     path.write_text("these are not weights\n")
-    with pytest.raises(CheckpointError, match=rf"^{path}: cannot be"):
+    with pytest.raises(CheckpointError, match=rf"^{path}: not a torch file .*neither an rpvt-tracker nor a D3S checkpoint"):
         read_checkpoint(path)
+
+
+def test_random_bytes_are_not_called_a_d3s_checkpoint(tmp_path):
+    path = tmp_path / "noise.pth.tar"
+    path.write_bytes(os.urandom(4096))
+    with pytest.raises(CheckpointError, match="not a torch file") as err:
+        read_checkpoint(path)
+    assert "cannot be read as a D3S checkpoint" not in str(err.value)
 
 
 def test_unrelated_torch_file_is_named(tmp_path):
@@ -235,3 +243,53 @@ def test_config_rejects_wrong_params_type():
         NetworkConfig(variant="rpvt", refiner_params=object())
     with pytest.raises(ValueError, match="attention_floor"):
         CSCRParams(attention_floor=2.0)
+
+
+@pytest.mark.parametrize("layout", ["rpvt", "d3s"])
+def test_many_views_of_one_tensor_are_refused_before_anything_is_upcast(tmp_path, layout):
+    """A 10 MB file of 200 views of one float16 tensor: 1,000 million elements once upcast."""
+    import subprocess
+
+    shared = torch.zeros(5_000_000, dtype=torch.float16)
+    views = {f"w{i}": shared[:] for i in range(200)}
+    payload = {"net": views} if layout == "d3s" else {
+        "format": "rpvt-tracker.segmentation-network", "format_version": 1,
+        "config": build_network("d3s").config.to_dict(), "state_dict": views, "metadata": {},
+    }
+    path = tmp_path / "views.pth"
+    torch.save(payload, path)
+    assert path.stat().st_size < 20_000_000
+    # In a fresh process, to read its own peak memory.
+    code = (
+        "import resource, sys\n"
+        "from rpvt_tracker.models import CheckpointError, read_checkpoint\n"
+        "try:\n    read_checkpoint(sys.argv[1])\nexcept CheckpointError as e:\n    print(e)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120, check=True).stdout.splitlines()
+    assert "holds 1000 million tensor elements in 200 entries" in out[0] and "not loaded" in out[0], out
+    assert int(out[-1]) < 1500, f"peak memory {out[-1]} MiB"
+
+
+def test_protocol2_pickle_naming_python2_builtins_loads(tmp_path):
+    """torch.save's default protocol 2 writes ``__builtin__.set``; the allow-list must see ``builtins.set``."""
+    import io
+    import zipfile
+
+    torch.manual_seed(3)
+    donor = build_network("d3s")
+    mods, NetConstructor, _ = _fake_ltr_modules()
+    sys.modules.update(mods)
+    try:
+        payload = {"net": donor.state_dict(), "stats": {"seen": {1, 2, 3}},
+                   "constructor": NetConstructor("segm_resnet50", "ltr.models.segm.segm", (), {"topk_pos": 3, "topk_neg": 3})}
+        path = tmp_path / "p2.pth.tar"
+        torch.save(payload, path, pickle_protocol=2, _use_new_zipfile_serialization=False)
+    finally:
+        for n in mods:
+            sys.modules.pop(n, None)
+    raw = path.read_bytes()
+    assert not zipfile.is_zipfile(io.BytesIO(raw))
+    assert b"__builtin__" in raw and b"set" in raw  # what the unpickler is asked for
+    net = load_network(path)
+    assert torch.equal(outputs(net), outputs(donor.eval()))

@@ -7,7 +7,6 @@ import sys
 
 import pytest
 import torch
-
 from conftest import D3S_CHECKPOINT
 
 

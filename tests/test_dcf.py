@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 import torch
-
 from conftest import D3S_REFERENCE
+
 from rpvt_tracker.dcf import DCFFeatures, DCFParams, OnlineDCF
 from rpvt_tracker.dcf.fourier import hann_window, interpolate_scores
 from rpvt_tracker.dcf.optimizer import JointProblem, SameCorrelation, conv_same, mlu, project

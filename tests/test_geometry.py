@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from conftest import D3S_REFERENCE
+
 from rpvt_tracker.geometry import crop_window, fit_box_to_mask, largest_contour, min_area_box, paste_mask, sample_target
 from rpvt_tracker.geometry.regions import Mask, Polygon, Rectangle, Special, decode_rle, encode_rle, format_region, parse_region, rasterize
 

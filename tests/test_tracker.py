@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from rpvt_tracker.geometry.regions import Mask, Polygon
+from rpvt_tracker.geometry.regions import Mask, Polygon, Rectangle
 from rpvt_tracker.tracking import Prediction, Tracker
 
 
@@ -100,6 +100,11 @@ def test_mask_and_polygon_initialisation(tracker):
         (np.zeros((120, 160, 3), np.uint8), (1, 2, 3), r"4 values"),
         (np.zeros((120, 160, 3), np.uint8), [[0, 0], [5, 5], [10, 10]], r"zero area"),
         (np.zeros((120, 160, 3), np.uint8), np.zeros((10, 10), bool), r"image's shape"),
+        # Region objects (what the TraX server and the sequence reader hand over).
+        (np.zeros((120, 160, 3), np.uint8), Rectangle(10, 10, math.inf, 20), r"non-finite coordinates \(NaN or infinity\)"),
+        (np.zeros((120, 160, 3), np.uint8), Rectangle(math.nan, 10, 20, 20), r"non-finite coordinates"),
+        (np.zeros((120, 160, 3), np.uint8), Polygon(np.array([[0, 0], [5, math.inf], [10, 0]])), r"non-finite coordinates"),
+        (np.zeros((120, 160, 3), np.uint8), Rectangle(10, 10, 0, 20), r"zero area"),
     ],
 )
 def test_bad_initialisation_is_named(tracker, image, region, message):

@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 import torch
-
 from conftest import D3S_REFERENCE
+
 from rpvt_tracker.geometry import sample_target
 from rpvt_tracker.geometry.regions import Rectangle
 from rpvt_tracker.tracking import Tracker

@@ -3,8 +3,8 @@
 import pytest
 import torch
 import torch.nn.functional as F
-
 from conftest import D3S_CHECKPOINT, random_pair
+
 from rpvt_tracker.models import REFINERS, build_network, load_network
 
 VARIANTS = list(REFINERS)

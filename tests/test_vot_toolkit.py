@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import D3S_CHECKPOINT
+
 from rpvt_tracker.geometry.regions import Mask, Polygon, Special, parse_region
 from rpvt_tracker.models import load_network, save_checkpoint
 from rpvt_tracker.vot.tables import read_analysis

@@ -9,8 +9,9 @@ import pytest
 import trax
 
 from rpvt_tracker.geometry.regions import Mask, Polygon, Rectangle, parse_region
+from rpvt_tracker.resources import resolve_weights
 from rpvt_tracker.tracking import Prediction
-from rpvt_tracker.vot.server import ServerConfig, region_from_trax, region_to_trax, resolve_weights
+from rpvt_tracker.vot.server import ServerConfig, region_from_trax, region_to_trax
 from rpvt_tracker.vot.synthetic import SequenceSpec, write_dataset
 from rpvt_tracker.vot.tables import PUBLISHED, markdown, read_analysis
 from rpvt_tracker.vot.workspace import available_stacks, materialize
@@ -79,7 +80,8 @@ def test_generated_sequences_are_deterministic_and_consistent(tmp_path):
 
 
 def test_workspace_templates_and_errors(tmp_path):
-    assert set(available_stacks()) >= {"vot2016/rgb", "vot2018/shortterm", "vot2020/shortterm", "vot2016/rgb-offline", "vot2018/shortterm-offline", "vot2020/shortterm-offline"}
+    stock = {"vot2016/rgb", "vot2018/shortterm", "vot2020/shortterm"}
+    assert set(available_stacks()) >= stock | {"vot2016/rgb-offline", "vot2018/shortterm-offline", "vot2020/shortterm-offline"}
     ws = materialize("vot2018/shortterm-offline", tmp_path / "ws", count=1, length=30)
     stack = (ws / "stack.yaml").read_text()
     assert "low: 3, high: 27" in stack and "{" not in stack.replace("{type", "")
@@ -100,7 +102,11 @@ def test_workspace_templates_and_errors(tmp_path):
 def fake_analysis(ws, trackers, eao):
     """An analysis file in the toolkit 0.7.4 layout (as read off a real run)."""
     (ws / "analysis").mkdir(parents=True)
-    analyses = [{"type": "vot.analysis.supervised.AverageAccuracyRobustness"}, {"type": "vot.analysis.failures.CumulativeFailureCount"}, {"type": "vot.analysis.supervised.EAOScore"}]
+    analyses = [
+        {"type": "vot.analysis.supervised.AverageAccuracyRobustness"},
+        {"type": "vot.analysis.failures.CumulativeFailureCount"},
+        {"type": "vot.analysis.supervised.EAOScore"},
+    ]
     results = [[[0.6, 0.5, [0.4, 0.6], 20.0]] * len(trackers), [[1.0]] * len(trackers), [[e] for e in eao]]
     data = {"toolkit": "0.7.4", "trackers": {t: {} for t in trackers}, "results": {"baseline": {"parameters": {"analyses": analyses}, "results": results}}}
     (ws / "analysis" / "run.json").write_text(json.dumps(data))

@@ -84,7 +84,14 @@ def encode_rle(mask: np.ndarray) -> list[int]:
     return [0] + runs if flat[0] else runs
 
 
+#: No video frame this project reads has more pixels (16k x 6k); a mask region claiming more is
+#: refused before anything is allocated.
+MAX_MASK_PIXELS = 100_000_000
+
+
 def decode_rle(runs: list[int], width: int, height: int) -> np.ndarray:
+    if width < 0 or height < 0 or width * height > MAX_MASK_PIXELS:
+        raise ValueError(f"a {width}x{height} mask is larger than any frame ({MAX_MASK_PIXELS // 1_000_000} million pixels at most)")
     total = sum(runs)
     if total != width * height or any(r < 0 for r in runs):
         raise ValueError(f"mask runs cover {total} pixels, but the mask is {width}x{height} = {width * height}")
@@ -93,8 +100,9 @@ def decode_rle(runs: list[int], width: int, height: int) -> np.ndarray:
     return np.repeat(values, runs).reshape(height, width)
 
 
-def parse_region(text: str) -> Region | Special:
-    """One line of a VOT region file."""
+def parse_region(text: str, frame_size: tuple[int, int] | None = None) -> Region | Special:
+    """One line of a VOT region file. ``frame_size`` (width, height): a mask region must lie
+    within it (checked before the mask is decoded)."""
     text = text.strip()
     if not text:
         raise ValueError("empty region line")
@@ -106,6 +114,8 @@ def parse_region(text: str) -> Region | Special:
         if len(values) < 4:
             raise ValueError(f"mask region needs an offset and a size, got {text[:40]!r}")
         x0, y0, w, h = values[:4]
+        if frame_size is not None and (x0 < 0 or y0 < 0 or x0 + w > frame_size[0] or y0 + h > frame_size[1]):
+            raise ValueError(f"mask region of {w}x{h} at ({x0}, {y0}) does not fit the {frame_size[0]}x{frame_size[1]} frame")
         return Mask(decode_rle(values[4:], w, h), (x0, y0))
     try:
         values = [float(v) for v in text.split(",")]
@@ -151,12 +161,20 @@ def region_bounds(region: Region) -> tuple[float, float, float, float]:
     return float(xs.min() + region.offset[0]), float(ys.min() + region.offset[1]), float(xs.max() - xs.min() + 1), float(ys.max() - ys.min() + 1)
 
 
+def rectangle_corners(x: float, y: float, w: float, h: float) -> np.ndarray:
+    """(4, 2) corner pixels of an (x, y, w, h) rectangle, inclusive: the last column is
+    ``x + w - 1`` (a w-pixel-wide box covers columns x .. x + w - 1, as D3S fills it). The one
+    definition for every rectangle turned into pixels (the tracker's first mask, training masks)."""
+    return np.array([[x, y], [x + w - 1, y], [x + w - 1, y + h - 1], [x, y + h - 1]], dtype=np.float64)
+
+
 def rasterize(region: Region, image_shape: tuple[int, int]) -> np.ndarray:
-    """Region -> (H, W) bool mask of the image (polygons filled with integer corners, as D3S)."""
+    """Region -> (H, W) bool mask of the image (polygons filled with integer corners, as D3S;
+    rectangles through ``rectangle_corners``)."""
     if isinstance(region, Mask):
         return region.full(image_shape)
     if isinstance(region, Rectangle):
-        pts = np.array([[region.x, region.y], [region.x + region.w, region.y], [region.x + region.w, region.y + region.h], [region.x, region.y + region.h]])
+        pts = rectangle_corners(region.x, region.y, region.w, region.h)
     else:
         pts = region.points
     out = np.zeros(image_shape, dtype=np.uint8)

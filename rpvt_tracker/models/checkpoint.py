@@ -35,6 +35,13 @@ from .network import NetworkConfig, SegmentationNetwork
 
 FORMAT = "rpvt-tracker.segmentation-network"
 FORMAT_VERSION = 1
+#: More tensor elements than this (summed over the state dict's entries, views counted in full)
+#: is no network of this project (the largest, rpvt on ResNet-50, has about 36 million); such a
+#: file is refused before anything is upcast or copied, so a small file of many views of one
+#: tensor cannot make the loader allocate gigabytes.
+MAX_ELEMENTS = 100_000_000
+# torch.save writes a zip archive; torch before 1.6 (D3S's release) a pickle, protocol 2.
+_ZIP_MAGIC, _PICKLE2_MAGIC = b"PK\x03\x04", b"\x80\x02"
 
 
 class CheckpointError(ValueError):
@@ -90,6 +97,13 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(path, "no such file" if not path.exists() else "not a regular file")
+    with path.open("rb") as f:
+        head = f.read(4)
+    if not head.startswith((_ZIP_MAGIC, _PICKLE2_MAGIC)):
+        raise CheckpointError(
+            path, f"not a torch file (it starts with bytes {head.hex() or 'nothing'}; a checkpoint is a torch.save zip "
+            "archive or a legacy torch pickle): neither an rpvt-tracker nor a D3S checkpoint"
+        )
     try:
         content = torch.load(str(path), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
@@ -123,13 +137,15 @@ def _interpret(path: Path, content: Any) -> Checkpoint:
         except (KeyError, TypeError, ValueError) as err:
             raise CheckpointError(path, f"invalid network config: {err}") from None
         state = content.get("state_dict")
-        if not isinstance(state, dict):
-            raise CheckpointError(path, "has no 'state_dict' dict")
+        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+            raise CheckpointError(path, "has no 'state_dict' dict of tensors")
+        _check_size(path, state)
         return Checkpoint(config, dict(state), "rpvt", dict(content.get("metadata") or {}))
     if "net" in content:
         net = content["net"]
         if not isinstance(net, dict) or not all(isinstance(v, torch.Tensor) for v in net.values()):
             raise CheckpointError(path, "looks like a D3S checkpoint, but its 'net' is not a state dict of tensors")
+        _check_size(path, net)
         state = d3s_state_dict(net)
         kwargs = d3s_constructor_kwargs(content)
         mixer = state.get("segm_predictor.mixer.0.weight")
@@ -146,6 +162,15 @@ def _interpret(path: Path, content: Any) -> Checkpoint:
     raise CheckpointError(path, f"neither an rpvt-tracker nor a D3S checkpoint (top-level keys: {keys})")
 
 
+def _check_size(path: Path, state: Mapping[str, torch.Tensor]) -> None:
+    total = sum(v.numel() for v in state.values())
+    if total > MAX_ELEMENTS:
+        raise CheckpointError(
+            path, f"holds {total / 1e6:.0f} million tensor elements in {len(state)} entries, more than any network "
+            f"of this project ({MAX_ELEMENTS / 1e6:.0f} million at most): not loaded"
+        )
+
+
 def load_network(
     path: str | Path, *, variant: str | None = None, device: str | torch.device = "cpu"
 ) -> SegmentationNetwork:
@@ -155,7 +180,13 @@ def load_network(
     holds another); for a D3S file, the variant to build (default ``d3s``), whose stage 1 is
     loaded from the file and whose later stages stay freshly initialised.
     """
-    ckpt = read_checkpoint(path)
+    return build_from_checkpoint(read_checkpoint(path), path, variant=variant, device=device)
+
+
+def build_from_checkpoint(
+    ckpt: Checkpoint, path: str | Path, *, variant: str | None = None, device: str | torch.device = "cpu"
+) -> SegmentationNetwork:
+    """``load_network`` for a checkpoint already read (``path``: for messages)."""
     config = ckpt.config
     if variant is not None and variant != config.variant:
         if ckpt.source != "d3s":
@@ -222,11 +253,19 @@ def load_backbone(path: str | Path, *, device: str | torch.device = "cpu") -> to
         content = content["state_dict"]
     if isinstance(content, dict) and "conv1.weight" in content:
         trunk = ResNet50Trunk()
-        state = {k: v.float() for k, v in content.items() if not k.startswith(("layer4.", "fc."))}
-        expected = set(trunk.state_dict())
-        missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
+        state = {k: v for k, v in content.items() if not k.startswith(("layer4.", "fc."))}
+        expected = trunk.state_dict()
+        missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
         if missing or unexpected:
-            raise CheckpointError(path, f"not a ResNet-50 state dict: {len(missing)} missing keys ({_few(missing)}); {len(unexpected)} unexpected ({_few(unexpected)})")
-        trunk.load_state_dict(state)
+            counts = f"{len(missing)} missing keys ({_few(missing)}); {len(unexpected)} unexpected ({_few(unexpected)})"
+            raise CheckpointError(path, f"not a ResNet-50 state dict: {counts}")
+        wrong = [
+            f"{k} {tuple(getattr(v, 'shape', ()))} != {tuple(expected[k].shape)}"
+            for k, v in state.items()
+            if not isinstance(v, torch.Tensor) or v.shape != expected[k].shape
+        ]
+        if wrong:
+            raise CheckpointError(path, f"not a ResNet-50 state dict: {len(wrong)} tensors of the wrong shape ({_few(wrong)})")
+        trunk.load_state_dict(state)  # copies into the trunk's float32 parameters, upcasting there
         return trunk.to(resolve_device(device)).eval()
     return load_network(path, device=device).feature_extractor

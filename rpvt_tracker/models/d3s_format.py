@@ -15,6 +15,7 @@ restricted unpickler that:
 
 from __future__ import annotations
 
+import _compat_pickle
 import pickle
 import types
 from pathlib import Path
@@ -79,6 +80,11 @@ def _stub(module: str, name: str) -> type:
 
 class RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
+        # Protocol-2 pickles (torch.save's default, D3S's release included) name Python 2's
+        # modules (``__builtin__.set``); map them as pickle's own fix_imports would, before the
+        # allow-list is consulted.
+        module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         if module.split(".")[0] in FOREIGN_PREFIXES:
             return _stub(module, name)
         if (module, name) in _SAFE_GLOBALS or (module == "torch._utils" and name.startswith("_rebuild_")):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..geometry.regions import Mask, Polygon, Rectangle, Region, region_bounds
+from ..geometry.regions import Mask, Polygon, Rectangle, Region, rectangle_corners, region_bounds
 from .segmentation import poly_to_box
 
 
@@ -52,7 +52,12 @@ class InitGeometry:
 
 def as_region(region: object, image_shape: tuple[int, int]) -> Region:
     """Accept Region objects, (H, W) boolean masks, 4 numbers, or polygon points."""
-    if isinstance(region, (Rectangle, Polygon, Mask)):
+    if isinstance(region, (Rectangle, Polygon)):
+        values = np.asarray([region.x, region.y, region.w, region.h] if isinstance(region, Rectangle) else region.points, np.float64)
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"region has non-finite coordinates (NaN or infinity): {region}")
+        return region
+    if isinstance(region, Mask):
         return region
     arr = np.asarray(region)
     if arr.ndim == 2 and arr.shape == tuple(image_shape) and arr.dtype in (np.bool_, np.uint8):
@@ -84,13 +89,15 @@ def init_geometry(region: object, image_shape: tuple[int, int]) -> InitGeometry:
         x, y = float(xs.min()), float(ys.min())
         bw, bh = float(xs.max() - xs.min() + 1), float(ys.max() - ys.min() + 1)
         return InitGeometry((y + bh / 2, x + bw / 2), (bh, bw), np.array([x, y, bw, bh]), full.astype(np.float32), True, True)
-    if not (bw > 0 and bh > 0) or not all(math.isfinite(v) for v in (x, y, bw, bh)):
+    if not all(math.isfinite(v) for v in (x, y, bw, bh)):
+        raise ValueError(f"region has non-finite bounds (NaN or infinity): {reg}")
+    if not (bw > 0 and bh > 0):
         raise ValueError(f"region has zero area: {reg}")
     if x + bw < 0 or y + bh < 0 or x >= w or y >= h:
         raise ValueError(f"region ({x:.1f}, {y:.1f}, {bw:.1f}, {bh:.1f}) lies wholly outside the {w}x{h} image")
     canvas = np.zeros(image_shape, dtype=np.int32)
     if isinstance(reg, Rectangle):
-        corners = np.array([[x, y], [x + bw - 1, y], [x + bw - 1, y + bh - 1], [x, y + bh - 1]])
+        corners = rectangle_corners(x, y, bw, bh)
         cv2.fillConvexPoly(canvas, corners.astype(np.int32), 1)
         box = np.array([x, y, bw, bh])
         return InitGeometry((y + bh / 2, x + bw / 2), (bh, bw), box, canvas.astype(np.float32), False, False)

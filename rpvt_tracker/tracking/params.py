@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
 
 from ..dcf.params import DCFParams
 
@@ -97,7 +100,76 @@ PRESETS: dict[str, TrackerParams] = {
 }
 
 
-def tracker_params(name: str) -> TrackerParams:
-    if name not in PRESETS:
-        raise ValueError(f"unknown tracker parameter set {name!r}; known: {', '.join(PRESETS)}")
-    return PRESETS[name]
+def tracker_params(spec: str) -> TrackerParams:
+    """A preset's name, or a JSON file of overrides on top of a preset::
+
+        {"preset": "stable-scale", "segmentation": {"min_area_ratio": 0.4}, "dcf": {"cg_iter": 3}}
+
+    (``preset`` defaults to ``d3s``). Unknown keys, and values of the wrong kind, are errors
+    that name them; tuples are given as JSON lists.
+    """
+    if spec in PRESETS:
+        return PRESETS[spec]
+    path = Path(spec)
+    if not path.suffix == ".json":
+        raise ValueError(f"unknown tracker parameter set {spec!r}; known: {', '.join(PRESETS)} (or a .json file of overrides)")
+    try:
+        overrides = json.loads(path.read_text())
+    except OSError as err:
+        raise ValueError(f"tracker parameters {path}: cannot be read: {err.strerror or err}") from None
+    except json.JSONDecodeError as err:
+        raise ValueError(f"tracker parameters {path}: not JSON: {err}") from None
+    if not isinstance(overrides, dict):
+        raise ValueError(f"tracker parameters {path}: must be a JSON object, got {type(overrides).__name__}")
+    unknown = sorted(set(overrides) - {"preset", "dcf", "segmentation"})
+    if unknown:
+        raise ValueError(f"tracker parameters {path}: unknown keys {', '.join(unknown)} (known: preset, dcf, segmentation)")
+    preset = overrides.get("preset", "d3s")
+    if preset not in PRESETS:
+        raise ValueError(f"tracker parameters {path}: unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+    base = PRESETS[preset]
+    return TrackerParams(
+        dcf=_override(base.dcf, overrides.get("dcf", {}), f"{path}: dcf"),
+        segmentation=_override(base.segmentation, overrides.get("segmentation", {}), f"{path}: segmentation"),
+    )
+
+
+def params_to_dict(params: TrackerParams) -> dict[str, Any]:
+    """JSON-able form (tuples as lists), as recorded beside results; ``tracker_params`` reads it
+    back from a file (with a ``preset`` key or without)."""
+    return json.loads(json.dumps(asdict(params)))
+
+
+def _override(base: Any, values: Any, where: str) -> Any:
+    if not isinstance(values, dict):
+        raise ValueError(f"tracker parameters {where}: must be a JSON object, got {type(values).__name__}")
+    known = {f.name: f for f in fields(base)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"tracker parameters {where}: unknown keys {', '.join(unknown)} (known: {', '.join(known)})")
+    changes = {}
+    for key, value in values.items():
+        current = getattr(base, key)
+        if isinstance(current, tuple):
+            fixed = "..." not in str(known[key].type)  # tuple[float, float] vs tuple[float, ...]
+            if not isinstance(value, list) or (fixed and len(value) != len(current)):
+                size = f"{len(current)} values" if fixed else "values"
+                raise ValueError(f"tracker parameters {where}.{key}: expected a list of {size}, got {value!r}")
+            value = _tuples(value)
+        elif isinstance(current, bool):
+            if not isinstance(value, bool):
+                raise ValueError(f"tracker parameters {where}.{key}: expected true or false, got {value!r}")
+        elif isinstance(current, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(current, int) and not isinstance(value, int)):
+                kind = "an integer" if isinstance(current, int) else "a number"
+                raise ValueError(f"tracker parameters {where}.{key}: expected {kind}, got {value!r}")
+            value = type(current)(value)
+        changes[key] = value
+    try:
+        return replace(base, **changes)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"tracker parameters {where}: {err}") from None
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value

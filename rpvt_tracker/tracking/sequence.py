@@ -1,4 +1,5 @@
-"""VOT-format sequences on disk: reading frames and ground truth, writing results, overlays."""
+"""VOT-format sequences on disk: the one reader (frames and ground truth) and the one writer of
+a sequence folder's annotation files, result regions, overlays."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ import cv2
 import numpy as np
 
 from ..geometry.regions import Mask, Polygon, Region, Special, parse_region
-
-_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+from .frames import frame_files, read_frame
 
 
 @dataclass(frozen=True)
 class Sequence:
-    """A VOT sequence folder: ``color/`` frames (sorted by name) and ``groundtruth.txt``."""
+    """A VOT sequence folder: ``color/`` frames (in natural order: 2.jpg before 10.jpg) and
+    ``groundtruth.txt``, one line per frame, or only the first line (the initialisation)."""
 
     path: Path
     frames: tuple[Path, ...]
@@ -33,7 +34,7 @@ class Sequence:
             raise FileNotFoundError(f"{path}: no such sequence folder")
         color = path / "color"
         folder = color if color.is_dir() else path
-        frames = tuple(sorted(p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES))
+        frames = frame_files(folder)
         if not frames:
             raise ValueError(f"{folder}: no frames (.jpg/.png) found")
         gt_file = path / "groundtruth.txt"
@@ -42,20 +43,25 @@ class Sequence:
         lines = [line for line in gt_file.read_text().splitlines() if line.strip()]
         if not lines:
             raise ValueError(f"{gt_file}: empty")
+        height, width = read_frame(frames[0]).shape[:2]
         groundtruth = []
         for number, line in enumerate(lines, 1):
             try:
-                groundtruth.append(parse_region(line))
+                groundtruth.append(parse_region(line, (width, height)))
             except ValueError as err:
                 raise ValueError(f"{gt_file}, line {number}: {err}") from None
+        if len(groundtruth) > 1 and len(groundtruth) != len(frames):
+            # A missing or extra frame would shift every later result against the ground truth.
+            raise ValueError(
+                f"{path}: {len(frames)} frames in {folder} but {len(groundtruth)} ground-truth lines in "
+                f"{gt_file} (first frame {frames[0].name}, last {frames[-1].name}); a missing frame would "
+                "shift every later result"
+            )
         return cls(path, frames, tuple(groundtruth))
 
     def read(self, index: int) -> np.ndarray:
         """Frame ``index`` (0-based) as H x W x 3 uint8 RGB."""
-        image = cv2.imread(str(self.frames[index]), cv2.IMREAD_COLOR)
-        if image is None:
-            raise ValueError(f"{self.frames[index]}: cannot be read as an image")
-        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        return read_frame(self.frames[index])
 
     def __iter__(self) -> Iterator[np.ndarray]:
         return (self.read(i) for i in range(len(self.frames)))
@@ -81,3 +87,26 @@ def as_output_region(kind: str, polygon: np.ndarray, mask: np.ndarray) -> Region
     if kind == "mask":
         return Mask(mask)
     return Polygon(polygon)
+
+
+def write_annotations(
+    path: Path, lines: list[str], tags: dict[str, list[int]], size: tuple[int, int], anchor_spacing: int, *, fps: int
+) -> None:
+    """Everything of a VOT sequence folder but its frames (``color/%08d.jpg``, written by the
+    caller): ``groundtruth.txt`` (one region line a frame), ``<tag>.tag`` files, the multistart
+    ``anchor.value`` (forward from every ``anchor_spacing``-th frame of the first half, backward
+    from those of the second half and from the last frame, as in VOT2020) and ``sequence``."""
+    n = len(lines)
+    (path / "groundtruth.txt").write_text("\n".join(lines) + "\n")
+    for key, values in tags.items():
+        (path / f"{key}.tag").write_text("\n".join(map(str, values)) + "\n")
+    anchors = np.zeros(n, dtype=int)
+    anchors[0 : n // 2 : anchor_spacing] = 1
+    anchors[n // 2 : n - 1 : anchor_spacing] = -1
+    anchors[-1] = -1
+    (path / "anchor.value").write_text("\n".join(map(str, anchors)) + "\n")
+    width, height = size
+    (path / "sequence").write_text(
+        f"channels.color=color/%08d.jpg\nfps={fps}\nformat=default\nname={path.name}\n"
+        f"width={width}\nheight={height}\nlength={n}\n"
+    )

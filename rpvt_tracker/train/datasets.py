@@ -27,6 +27,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ..tracking.frames import read_frame
+
 
 @dataclass(frozen=True)
 class Track:
@@ -45,10 +47,8 @@ class Track:
 
 
 def read_rgb(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f"{path}: cannot be read as an image")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    """A frame as H x W x 3 uint8 RGB: the tracker's own reader, so training sees what tracking sees."""
+    return read_frame(path)
 
 
 def _palette_mask(path: Path, object_id: int | None) -> np.ndarray:
@@ -129,7 +129,10 @@ def davis(root: str | Path, *, resolution: str = "480p", min_visible: int = 5, o
 
 
 def vot_sequences(root: str | Path, *, min_visible: int = 5, only: tuple[str, ...] | None = None) -> list[Track]:
-    from ..geometry.regions import Special, parse_region, rasterize
+    """VOT sequence folders, read by the tracker's own reader (``tracking.sequence.Sequence``:
+    frame order, frame count against the ground truth, region parsing), one mask a frame."""
+    from ..geometry.regions import Special, rasterize
+    from ..tracking.sequence import Sequence
 
     root = Path(root)
     folders = [p for p in sorted(_require(root, "VOT sequences folder").iterdir()) if (p / "groundtruth.txt").is_file()]
@@ -138,13 +141,12 @@ def vot_sequences(root: str | Path, *, min_visible: int = 5, only: tuple[str, ..
             _require(root / name / "groundtruth.txt", "VOT sequence")
         folders = [p for p in folders if p.name in only]
     tracks = []
-    for seq in folders:
-        color = seq / "color" if (seq / "color").is_dir() else seq
-        frames = tuple(sorted(color.glob("*.jpg")))
-        regions = [parse_region(line) for line in (seq / "groundtruth.txt").read_text().splitlines() if line.strip()]
-        if len(frames) != len(regions):
-            raise ValueError(f"{seq}: {len(frames)} frames but {len(regions)} ground-truth lines")
-        shape = read_rgb(frames[0]).shape[:2]
+    for folder in folders:
+        seq = Sequence.open(folder)
+        regions = seq.groundtruth
+        if len(regions) != len(seq.frames):
+            raise ValueError(f"{folder}: training needs a ground-truth line for each of its {len(seq.frames)} frames, found {len(regions)}")
+        shape = seq.read(0).shape[:2]
 
         def load(i, regions=regions, shape=shape):
             r = regions[i]
@@ -152,7 +154,7 @@ def vot_sequences(root: str | Path, *, min_visible: int = 5, only: tuple[str, ..
 
         visible = tuple(i for i, r in enumerate(regions) if not isinstance(r, Special))
         if len(visible) >= min_visible:
-            tracks.append(Track(seq.name, frames, load, visible))
+            tracks.append(Track(seq.name, seq.frames, load, visible))
     if not tracks:
         raise ValueError(f"{root}: no VOT sequence (folders with groundtruth.txt) found")
     return tracks

@@ -14,6 +14,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ..geometry import distance_map, sample_target
+from ..geometry.regions import Rectangle, rasterize
 from ..models.network import IMAGENET_MEAN, IMAGENET_STD
 from .config import TrainConfig
 from .datasets import Track, read_rgb
@@ -105,9 +106,7 @@ class PairDataset(Dataset):
         jittered = np.array([centre[0] - size[0] / 2, centre[1] - size[1] / 2, size[0], size[1]])
         if box_init:  # train = test frame, train mask = the target's box
             jittered = train_box.copy()
-            x, y, w, h = train_box.astype(int)
-            train_mask = np.zeros_like(train_mask)
-            train_mask[y : y + h, x : x + w] = True
+            train_mask = rasterize(Rectangle(*train_box.astype(int).tolist()), train_mask.shape)
         train_crop, _ = sample_target(train_img, train_box, c.search_area_factor, s)
         train_mask_crop, _ = sample_target(train_mask.astype(np.float32), train_box, c.search_area_factor, s, pad_value=0)
         test_crop, scale = sample_target(test_img, jittered, c.search_area_factor, s)

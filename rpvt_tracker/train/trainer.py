@@ -167,13 +167,17 @@ def train(config: TrainConfig, datasets: list[str], output: str | Path, *, resum
                 mean = mean_over_processes(window / config.log_every)
                 window.zero_()
                 bar.set_postfix(loss=f"{mean:.4f}")
-                log({"epoch": epoch + 1, "iteration": it, "split": "train", "loss": f"{mean:.6f}", "lr": schedule.get_last_lr()[0], "seconds": f"{time.perf_counter() - t0:.1f}"})
+                seconds = f"{time.perf_counter() - t0:.1f}"
+                log({"epoch": epoch + 1, "iteration": it, "split": "train", "loss": f"{mean:.6f}", "lr": schedule.get_last_lr()[0], "seconds": seconds})
         schedule.step()
         if (epoch + 1) % config.val_every == 0 or epoch + 1 == config.epochs:
             score = validate(model, loader(val_set), proc)
             log({"epoch": epoch + 1, "split": "val", "iou": f"{mean_over_processes(score):.6f}", "seconds": f"{time.perf_counter() - t0:.1f}"})
         if proc.main:
-            state = {"network": net.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(), "scaler": scaler.state_dict(), "epochs_done": epoch + 1, "config": config.to_dict()}
+            state = {
+                "network": net.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
+                "scaler": scaler.state_dict(), "epochs_done": epoch + 1, "config": config.to_dict(),
+            }
             torch.save(state, state_file.with_name(state_file.name + ".tmp"))
             state_file.with_name(state_file.name + ".tmp").replace(state_file)
 

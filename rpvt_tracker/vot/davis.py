@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from ..geometry.regions import Mask, Polygon, format_region
-from .synthetic import write_annotations
+from ..tracking.sequence import write_annotations
 
 
 def _read_mask(path: Path) -> np.ndarray:

@@ -6,7 +6,8 @@ through ``env_*`` keys, i.e. environment variables:
 =================  ==========================================================================
 RPVT_BASELINE      static-box: run the static-box baseline instead (no network, no weights)
 RPVT_WEIGHTS       checkpoint (rpvt-tracker format or D3S's ``SegmNet.pth.tar``); a relative
-                   path is looked up in RPVT_WEIGHTS_DIR, then in the repository's ``weights/``
+                   path is looked up in RPVT_WEIGHTS_DIR, then among the embedded weights
+                   (the package's copy of the repository's ``weights/``)
 RPVT_VARIANT       d3s, d3s-ms or rpvt: what the checkpoint must hold (a D3S file: stage 1)
 RPVT_DCF_WEIGHTS   optional ResNet-50 for the DCF (torchvision state dict or a checkpoint)
 RPVT_DEVICE        auto (default), cpu, cuda, cuda:N
@@ -14,7 +15,8 @@ RPVT_THREADS       CPU threads (default: torch's choice)
 RPVT_OUTPUT        auto (default: a mask after a mask initialisation, else the rotated-box
                    polygon), mask or polygon
 RPVT_PARAMS        tracker parameter set: d3s (default, D3S's values) or stable-scale
-                   (``rpvt_tracker.tracking.params.PRESETS``)
+                   (``rpvt_tracker.tracking.params.PRESETS``), or an absolute path to a JSON
+                   file of overrides (``tracker_params``; unknown keys are errors)
 =================  ==========================================================================
 
 One process serves every (re-)initialisation of a sequence with the network loaded once. Any
@@ -31,6 +33,9 @@ from pathlib import Path
 from typing import Mapping
 
 import numpy as np
+
+from ..resources import resolve_weights
+from ..tracking.frames import read_frame
 
 OUTPUTS = ("auto", "mask", "polygon")
 BASELINES = ("static-box",)
@@ -67,7 +72,7 @@ class ServerConfig:
         params = env.get("RPVT_PARAMS", "d3s") or "d3s"
         from ..tracking.params import tracker_params
 
-        tracker_params(params)  # an unknown name fails here, with the known ones listed
+        tracker_params(params)  # an unknown name or a bad file fails here, saying why
         return cls(
             weights=resolve_weights(env["RPVT_WEIGHTS"], env) if baseline is None else None,
             variant=env.get("RPVT_VARIANT") or None,
@@ -78,35 +83,6 @@ class ServerConfig:
             baseline=baseline,
             params=params,
         )
-
-
-def resolve_weights(name: str, env: Mapping[str, str]) -> Path:
-    """An absolute path as is; a relative one in RPVT_WEIGHTS_DIR, then in ``<repo>/weights``.
-
-    The toolkit starts trackers in a fresh temporary directory, so a path relative to the working
-    directory would mean nothing; trackers.ini stays free of absolute paths this way.
-    """
-    path = Path(os.path.expanduser(name))
-    if path.is_absolute():
-        return path
-    candidates = []
-    if env.get("RPVT_WEIGHTS_DIR"):
-        candidates.append(Path(env["RPVT_WEIGHTS_DIR"]) / path)
-    candidates.append(Path(__file__).resolve().parents[2] / "weights" / path)
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    tried = ", ".join(str(c) for c in candidates)
-    raise FileNotFoundError(f"weights {name!r} not found (looked in: {tried}); see weights/README.md")
-
-
-def read_frame(path: str) -> np.ndarray:
-    import cv2
-
-    image = cv2.imread(path, cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f"frame {path} cannot be read as an image")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 def region_from_trax(region):
@@ -120,7 +96,8 @@ def region_from_trax(region):
         return Polygon(np.array([region.get(i) for i in range(region.size())], dtype=np.float64)), kind
     if kind == "mask":
         return Mask(region.array(False) > 0, tuple(int(v) for v in region.offset())), kind
-    raise ValueError(f"cannot initialise from a TraX region of type {kind!r}")
+    why = " (a region without coordinates: the sequence's initialisation region is probably NaN or unparsable)" if kind == "special" else ""
+    raise ValueError(f"cannot initialise from a TraX region of type {kind!r}{why}")
 
 
 def region_to_trax(prediction, as_mask: bool):
@@ -138,23 +115,14 @@ def region_to_trax(prediction, as_mask: bool):
 
 
 def build_tracker(config: ServerConfig):
-    import torch
-
-    from ..devices import resolve_device
-    from ..models import load_network
-    from ..models.checkpoint import load_backbone
-    from ..tracking import Tracker, tracker_params
-
     if config.baseline == "static-box":
         from ..tracking.baseline import StaticBoxTracker
 
         return StaticBoxTracker()
-    if config.threads > 0:
-        torch.set_num_threads(config.threads)
-    device = resolve_device(config.device)
-    network = load_network(config.weights, variant=config.variant, device=device)
-    backbone = load_backbone(config.dcf_weights, device=device) if config.dcf_weights else None
-    return Tracker(network, dcf_backbone=backbone, params=tracker_params(config.params), device=device)
+    from ..tracking.build import TrackerSettings
+    from ..tracking.build import build_tracker as build
+
+    return build(TrackerSettings(config.weights, config.variant, config.dcf_weights, config.device, config.threads, config.params))
 
 
 def serve(env: Mapping[str, str]) -> None:

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from ..geometry.regions import Mask, Polygon, format_region
+from ..tracking.sequence import write_annotations
 
 BACKGROUNDS = ("coffee", "chelsea", "astronaut", "rocket", "brick", "grass", "gravel", "camera", "hubble_deep_field")
 TARGETS = ("astronaut", "chelsea", "coffee", "rocket", "retina", "immunohistochemistry", "colorwheel")
@@ -160,29 +161,6 @@ def write_sequence(root: str | Path, name: str, spec: SequenceSpec) -> Path:
             tags[key].append(value)
     write_annotations(path, lines, tags, spec.size, spec.anchor_spacing, fps=30)
     return path
-
-
-def write_annotations(
-    path: Path, lines: list[str], tags: dict[str, list[int]], size: tuple[int, int], anchor_spacing: int, *, fps: int
-) -> None:
-    """Everything of a VOT sequence folder but its frames (``color/%08d.jpg``, written by the
-    caller): ``groundtruth.txt`` (one region line a frame), ``<tag>.tag`` files, the multistart
-    ``anchor.value`` (forward from every ``anchor_spacing``-th frame of the first half, backward
-    from those of the second half and from the last frame, as in VOT2020) and ``sequence``."""
-    n = len(lines)
-    (path / "groundtruth.txt").write_text("\n".join(lines) + "\n")
-    for key, values in tags.items():
-        (path / f"{key}.tag").write_text("\n".join(map(str, values)) + "\n")
-    anchors = np.zeros(n, dtype=int)
-    anchors[0 : n // 2 : anchor_spacing] = 1
-    anchors[n // 2 : n - 1 : anchor_spacing] = -1
-    anchors[-1] = -1
-    (path / "anchor.value").write_text("\n".join(map(str, anchors)) + "\n")
-    width, height = size
-    (path / "sequence").write_text(
-        f"channels.color=color/%08d.jpg\nfps={fps}\nformat=default\nname={path.name}\n"
-        f"width={width}\nheight={height}\nlength={n}\n"
-    )
 
 
 def write_dataset(root: str | Path, count: int, spec: SequenceSpec, *, prefix: str = "synth") -> list[str]:

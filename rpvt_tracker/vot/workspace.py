@@ -26,13 +26,13 @@ import os
 import shutil
 from pathlib import Path
 
+from .. import resources
 from .davis import convert_davis
 from .synthetic import SequenceSpec, write_dataset
 
-REPO = Path(__file__).resolve().parents[2]
-TEMPLATES = REPO / "workspace_template"
-TRACKERS_INI = REPO / "trackers.ini"
-DEFAULT_DAVIS = REPO / "data" / "davis2016"
+TEMPLATES = resources.templates_dir()
+TRACKERS_INI = resources.trackers_ini()
+DEFAULT_DAVIS = resources.davis_dir()
 
 
 def davis_root(explicit: str | Path | None = None) -> Path:
@@ -82,7 +82,8 @@ def materialize(
     shutil.copy(source / "config.yaml", target / "config.yaml")
     shutil.copy(registry, target / "trackers.ini")
     if real:
-        names = convert_davis(root, target / "sequences", list(settings["sequences"]), region=settings["region"], anchor_spacing=int(settings["anchor_spacing"]))
+        spacing = int(settings["anchor_spacing"])
+        names = convert_davis(root, target / "sequences", list(settings["sequences"]), region=settings["region"], anchor_spacing=spacing)
         frames = min(len(list((target / "sequences" / n / "color").glob("*.jpg"))) for n in names)
         _write_stack(source, target, settings["eao"], frames)
     elif settings is not None:

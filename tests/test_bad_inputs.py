@@ -1,0 +1,86 @@
+"""Bad inputs that used to slip through or be misnamed: devices, region lines, TraX regions,
+tracker parameter files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from rpvt_tracker.devices import resolve_device
+from rpvt_tracker.geometry.regions import Mask, format_region, parse_region
+from rpvt_tracker.tracking.params import PRESETS, params_to_dict, tracker_params
+
+
+@pytest.mark.parametrize("name", ["meta", "mps", "xpu"])
+def test_unsupported_devices_are_refused_by_name(name):
+    with pytest.raises(ValueError, match=rf"device '{name}' is not supported: expected 'auto', 'cpu' or 'cuda\[:N\]'"):
+        resolve_device(name)
+
+
+def test_a_huge_mask_line_is_refused_before_decoding():
+    # 60000 x 60000 pixels would be 3.6 GB once decoded.
+    with pytest.raises(ValueError, match="a 60000x60000 mask is larger than any frame"):
+        parse_region("m0,0,60000,60000,3600000000")
+
+
+def test_a_mask_line_must_fit_the_frame():
+    mask = np.zeros((30, 40), bool)
+    mask[5:10, 5:10] = True
+    line = format_region(Mask(mask))
+    assert parse_region(line, (40, 30)).full((30, 40)).sum() == 25
+    with pytest.raises(ValueError, match=r"mask region of 5x5 at \(5, 5\) does not fit the 8x8 frame"):
+        parse_region(line, (8, 8))
+
+
+def test_special_trax_region_says_what_it_is():
+    from rpvt_tracker.vot.server import region_from_trax
+
+    class Special:
+        type = "special"
+
+    with pytest.raises(ValueError, match=r"type 'special' \(a region without coordinates: .*NaN or unparsable"):
+        region_from_trax(Special())
+
+
+def test_parameter_file_overrides_a_preset(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"preset": "stable-scale", "segmentation": {"min_area_ratio": 0.4, "scale_change_limits": [0.9, 1.1]}, "dcf": {"cg_iter": 3}}))
+    params = tracker_params(str(path))
+    assert params.segmentation.min_area_ratio == 0.4 and params.segmentation.dcf_scale_check  # the rest from the preset
+    assert params.segmentation.scale_change_limits == (0.9, 1.1) and params.dcf.cg_iter == 3
+    # What is recorded beside results reads back to the same parameters.
+    again = tmp_path / "again.json"
+    again.write_text(json.dumps(params_to_dict(params)))
+    assert tracker_params(str(again)) == params
+    assert tracker_params("stable-scale") is PRESETS["stable-scale"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ({"segmentation": {"min_area_ratoi": 0.4}}, r"segmentation: unknown keys min_area_ratoi \(known: search_area_factor"),
+        ({"tracker": {}}, r"unknown keys tracker \(known: preset, dcf, segmentation\)"),
+        ({"preset": "fast"}, r"unknown preset 'fast'; known: d3s, stable-scale"),
+        ({"dcf": {"cg_iter": 2.5}}, r"dcf.cg_iter: expected an integer, got 2.5"),
+        ({"segmentation": {"dcf_scale_check": 1}}, r"segmentation.dcf_scale_check: expected true or false"),
+        ({"segmentation": {"scale_change_limits": [0.9]}}, r"scale_change_limits: expected a list of 2 values"),
+        ([1, 2], r"must be a JSON object, got list"),
+    ],
+)
+def test_bad_parameter_files_are_named(tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(content))
+    with pytest.raises(ValueError, match=rf"tracker parameters {path}.*{message}" if "preset" not in message else message):
+        tracker_params(str(path))
+
+
+def test_unknown_parameter_names_and_unreadable_files(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown tracker parameter set 'fast'; known: d3s, stable-scale \(or a .json file"):
+        tracker_params("fast")
+    with pytest.raises(ValueError, match="cannot be read"):
+        tracker_params(str(tmp_path / "missing.json"))
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(ValueError, match="not JSON"):
+        tracker_params(str(tmp_path / "broken.json"))
