@@ -143,9 +143,9 @@ def test_unreadable_frame_ends_the_session_with_a_reason(tmp_path_factory, regis
     result = vot("evaluate", "--workspace", ws, "--experiments", "baseline", "RPVT", check=False, timeout=300)
     assert time.perf_counter() - t0 < 300
     output = result.stdout + result.stderr
-    assert "cannot be read as an image" in output
+    assert "cannot be decoded as an image" in output
     logs = list((ws / "logs").glob("*.log"))
-    assert logs and any("00000006.jpg cannot be read as an image" in log.read_text() for log in logs)
+    assert logs and any("00000006.jpg cannot be decoded as an image" in log.read_text() for log in logs)
 
 
 def test_interrupted_evaluation_resumes(tmp_path_factory, registry):
@@ -183,11 +183,14 @@ def test_davis_workspace_with_the_embedded_default(tmp_path_factory, registry):
     static box, through vot evaluate / analysis and rpvt tables."""
     ws = materialize("vot2020/shortterm-davis", tmp_path_factory.mktemp("ws") / "w", trackers_ini=registry, davis=DAVIS)
     assert sorted(p.name for p in (ws / "sequences").iterdir() if p.is_dir()) == ["blackswan", "car-shadow", "scooter-black"]
+    # One sequence of the three keeps CI short (the demo runs all three): car-shadow, 40 frames,
+    # 5 anchors.
+    (ws / "sequences" / "list.txt").write_text("car-shadow\n")
     trackers = ["RPVT-lite", "Static"]
     vot("evaluate", "--workspace", ws, *trackers)
     vot("analysis", "--workspace", ws, "--name", "lite", *trackers)
     scores = read_analysis(ws, "lite").scores
     assert read_analysis(ws, "lite").sequences == "DAVIS 2016 video" and read_analysis(ws, "lite").benchmark == "vot2020"
-    # Measured with the shipped weights: EAO 0.630 vs 0.387, accuracy 0.596 vs 0.348.
+    # Measured with the shipped weights (car-shadow, 2026-12-02): EAO 0.821 vs 0.573, accuracy 0.794 vs 0.468.
     assert scores["RPVT-lite"].eao > scores["Static"].eao + 0.1, scores
     assert scores["RPVT-lite"].accuracy > scores["Static"].accuracy + 0.1, scores
