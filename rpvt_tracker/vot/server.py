@@ -133,7 +133,7 @@ def serve(env: Mapping[str, str]) -> None:
         [trax.Image.PATH],
         ["color"],
         tracker_name="rpvt-tracker",
-        metadata={"variant": env.get("RPVT_VARIANT", "")},
+        metadata={"variant": env.get("RPVT_VARIANT", ""), "params": env.get("RPVT_PARAMS", "d3s") or "d3s"},
     ) as server:
         # Everything that can fail happens inside the session, so the failure reaches the
         # toolkit as a quit reason instead of a silent "unable to connect".
