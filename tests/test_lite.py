@@ -46,6 +46,45 @@ def test_trunk_levels_freezing_and_eval_body():
     assert torch.equal(before, trunk.body["_bn0"].running_mean)
 
 
+def _package_taps(trunk: EfficientNetLiteTrunk, images: torch.Tensor) -> list[torch.Tensor]:
+    """The package's own modules, block by block: what the folded body must compute."""
+    x = trunk.act(trunk.body["_bn0"](trunk.body["_conv_stem"](images)))
+    taps = []
+    for index, block in enumerate(trunk.body["_blocks"]):
+        x = block(x, drop_connect_rate=None)
+        if index in trunk.spec.taps:
+            taps.append(x)
+    return taps
+
+
+def test_folded_body_computes_the_package_network():
+    """BatchNorm folded into the convolutions, symmetric padding moved into them: same features
+    (float32 rounding aside) on a real photograph, at both of the tracker's crop sizes, before
+    and after new body weights are loaded (the folded copy must not go stale)."""
+    import skimage.data
+
+    trunk = build_network("d3s", backbone="efficientnet-lite0").feature_extractor
+    photo = torch.from_numpy(skimage.data.astronaut()).permute(2, 0, 1).float()[None] / 255
+    for size in (256, 384):
+        image = (torch.nn.functional.interpolate(photo, size=(size, size), mode="bilinear") - 0.45) / 0.225
+        with torch.inference_mode():
+            want = _package_taps(trunk, image)
+            got = trunk.folded_taps(image)
+        for level, (w, g) in enumerate(zip(want, got)):
+            assert g.shape == w.shape and _close(g, w), f"size {size}, level {level}"
+    # Perturb a BatchNorm through load_state_dict: the folded copy follows.
+    state = trunk.body.state_dict()
+    state["_blocks.3._bn1.running_mean"] = state["_blocks.3._bn1.running_mean"] + 0.5
+    trunk.body.load_state_dict(state)
+    with torch.inference_mode():
+        assert _close(trunk.folded_taps(image)[-1], _package_taps(trunk, image)[-1])
+        assert not _close(trunk.folded_taps(image)[-1], want[-1])
+
+
+def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return float((a - b).abs().max()) < 1e-5 * float(b.abs().max()) + 1e-6
+
+
 def test_checkpoint_leaves_out_the_packaged_body_and_reloads_identically(tmp_path):
     torch.manual_seed(0)
     net = build_network("d3s-ms", backbone="efficientnet-lite0").eval()

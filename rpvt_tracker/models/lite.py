@@ -15,6 +15,12 @@ stride 16 and taps four of them; 1x1 ``adapters`` map the tapped widths to ResNe
 Taps (stride: block index -> channels), lite0: 2: 0 -> 16, 4: 2 -> 24, 8: 4 -> 40, 16: 10 -> 112.
 The model's "same" padding is computed statically for 224-pixel inputs; it equals the dynamic
 padding for any input whose sides are multiples of 32 (256 and 384, the tracker's crops).
+
+The frozen body runs as a folded copy (``FoldedBody``): each convolution with its BatchNorm
+folded in, symmetric "same" padding done by the convolution itself, ReLU6 in place. Same
+function (float32 rounding aside: outputs within 1e-5 of their magnitude), about 3x faster on a
+2-core CPU, where the package's separate pad, BatchNorm and activation passes over wide
+expanded tensors cost more than the depthwise convolutions themselves.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .backbone import BackboneFeatures
@@ -68,6 +75,67 @@ LITE_MODELS = {
 }
 
 
+@dataclass(frozen=True)
+class _FoldedConv:
+    """A convolution with its BatchNorm folded in; ``pad``: the asymmetric "same" padding
+    (left, right, top, bottom) that the convolution's own symmetric padding cannot express."""
+
+    weight: torch.Tensor
+    bias: torch.Tensor
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    pad: tuple[int, int, int, int] | None
+    groups: int
+
+    @classmethod
+    def of(cls, conv: nn.Conv2d, bn: nn.BatchNorm2d) -> "_FoldedConv":
+        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        bias = bn.bias - bn.running_mean * scale
+        if conv.bias is not None:
+            bias = bias + conv.bias * scale
+        left, right, top, bottom = getattr(getattr(conv, "static_padding", None), "padding", (0, 0, 0, 0))
+        symmetric = left == right and top == bottom
+        return cls(
+            (conv.weight * scale.view(-1, 1, 1, 1)).contiguous(), bias.contiguous(), tuple(conv.stride),
+            (top, left) if symmetric else (0, 0), None if symmetric else (left, right, top, bottom), conv.groups,
+        )
+
+    def __call__(self, x: torch.Tensor, relu6: bool) -> torch.Tensor:
+        if self.pad is not None:
+            x = F.pad(x, self.pad)
+        x = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, 1, self.groups)
+        return F.hardtanh_(x, 0.0, 6.0) if relu6 else x
+
+
+class FoldedBody:
+    """The frozen ImageNet body as folded convolutions (see the module docstring); built from the
+    body's current weights, on their device and dtype. Lite models have no squeeze-excitation."""
+
+    def __init__(self, body: nn.ModuleDict) -> None:  # the package's blocks (MBConvBlock)
+        self.stem = _FoldedConv.of(body["_conv_stem"], body["_bn0"])
+        self.blocks = []
+        for block in body["_blocks"]:
+            if block.has_se:
+                raise ValueError("FoldedBody: squeeze-excitation blocks are not EfficientNet-Lite's")
+            args = block._block_args
+            expand = _FoldedConv.of(block._expand_conv, block._bn0) if args.expand_ratio != 1 else None
+            skip = block.id_skip and args.stride == 1 and args.input_filters == args.output_filters
+            self.blocks.append(
+                (expand, _FoldedConv.of(block._depthwise_conv, block._bn1), _FoldedConv.of(block._project_conv, block._bn2), skip)
+            )
+
+    def __call__(self, images: torch.Tensor, taps: tuple[int, ...]) -> list[torch.Tensor]:
+        x = self.stem(images, relu6=True)
+        out = []
+        for index, (expand, depthwise, project, skip) in enumerate(self.blocks[: taps[-1] + 1]):
+            y = expand(x, relu6=True) if expand is not None else x
+            y = project(depthwise(y, relu6=True), relu6=False)
+            x = y + x if skip else y
+            if index in taps:
+                out.append(x)
+        return out
+
+
 class EfficientNetLiteTrunk(nn.Module):
     """ImageNet EfficientNet-Lite up to stride 16 + 1x1 adapters to ResNet-50's widths.
 
@@ -92,7 +160,17 @@ class EfficientNetLiteTrunk(nn.Module):
             self.load_imagenet()
         self.body.requires_grad_(False)
         self.adapters = nn.ModuleList(nn.Conv2d(c, w, 1) for c, w in zip(self.spec.widths, RESNET_WIDTHS))
+        self._folded: FoldedBody | None = None
+        # New body weights (a state dict, ImageNet's) make the folded copy stale.
+        self.body.register_load_state_dict_post_hook(lambda module, keys: self._drop_folded())
         self.train(False)
+
+    def _drop_folded(self) -> None:
+        self._folded = None
+
+    def _apply(self, fn, recurse=True):  # .to(), .cuda(), .half(): fold again on first use
+        self._folded = None
+        return super()._apply(fn, recurse)
 
     def load_imagenet(self) -> None:
         path = self.spec.weights_path()
@@ -112,10 +190,11 @@ class EfficientNetLiteTrunk(nn.Module):
 
     def forward(self, images: torch.Tensor) -> BackboneFeatures:
         """images (B, 3, H, W) -> (64 @ H/2, 256 @ H/4, 512 @ H/8, 1024 @ H/16)."""
-        x = self.act(self.body["_bn0"](self.body["_conv_stem"](images)))
-        taps = []
-        for index, block in enumerate(self.body["_blocks"]):
-            x = block(x, drop_connect_rate=None)
-            if index in self.spec.taps:
-                taps.append(x)
-        return BackboneFeatures(*(adapt(t) for adapt, t in zip(self.adapters, taps)))
+        return BackboneFeatures(*(adapt(t) for adapt, t in zip(self.adapters, self.folded_taps(images))))
+
+    def folded_taps(self, images: torch.Tensor) -> list[torch.Tensor]:
+        """The body's four tapped levels (before the adapters), through the folded copy."""
+        with torch.no_grad():  # the body is frozen: neither its folded weights nor its outputs need a graph
+            if self._folded is None:
+                self._folded = FoldedBody(self.body)
+            return self._folded(images, self.spec.taps)

@@ -75,6 +75,13 @@ def build_model(config: TrainConfig) -> SegmentationNetwork:
     return net
 
 
+def to_device(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    """A batch of (B, C, H, W) tensors on ``device``; channels-last on the CPU, where it makes the
+    network's convolutions about 2x faster (BENCHMARKS.md, "Training")."""
+    layout = torch.channels_last if device.type == "cpu" else torch.preserve_format
+    return {k: v.to(device, non_blocking=True, memory_format=layout) for k, v in batch.items()}
+
+
 def split_tracks(tracks: list[Track], fraction: float) -> tuple[list[Track], list[Track]]:
     """Hold out every k-th track for validation (at least one, unless there is only one)."""
     if len(tracks) < 2 or fraction <= 0:
@@ -154,7 +161,7 @@ def train(config: TrainConfig, datasets: list[str], output: str | Path, *, resum
         window = torch.zeros((), device=proc.device)
         bar = tqdm(loader(train_set), desc=f"epoch {epoch + 1}/{config.epochs}", disable=not (progress and proc.main), unit="it")
         for it, batch in enumerate(bar, 1):
-            batch = {k: v.to(proc.device, non_blocking=True) for k, v in batch.items()}
+            batch = to_device(batch, proc.device)
             with torch.autocast(proc.device.type, enabled=use_amp):
                 out = model(batch["train_image"], batch["test_image"], batch["train_mask"], batch["test_distance"])
             loss, _ = segmentation_loss(out, batch["test_mask"], config.stage_loss_weight)
@@ -201,7 +208,7 @@ def validate(model: torch.nn.Module, data: DataLoader, proc: Process) -> torch.T
     model.eval()
     total, count = torch.zeros((), device=proc.device), 0
     for batch in data:
-        batch = {k: v.to(proc.device) for k, v in batch.items()}
+        batch = to_device(batch, proc.device)
         out = model(batch["train_image"], batch["test_image"], batch["train_mask"], batch["test_distance"])
         total += iou(out.logits, batch["test_mask"]).sum()
         count += batch["test_mask"].shape[0]
