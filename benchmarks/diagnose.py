@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--weights-dir", default=str(ROOT / "weights"))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--variants", default="d3s,d3s-ms,rpvt")
-    parser.add_argument("--params", default="stable-scale", help="tracker parameter set")
+    parser.add_argument("--params", default="lite", help="tracker parameter set")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = {name: load(Path(args.davis), name) for name in HELD_OUT}

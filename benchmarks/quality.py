@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--sequences", default=",".join(HELD_OUT), help="comma-separated held-out sequences")
-    parser.add_argument("--params", default="stable-scale", help="tracker parameter set (trackers.ini's lite entries: stable-scale)")
+    parser.add_argument("--params", default="lite", help="tracker parameter set (trackers.ini's lite entries: lite)")
     parser.add_argument("--weights-dir", default=str(ROOT / "weights"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

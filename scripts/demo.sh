@@ -39,7 +39,7 @@ TRACKERS="D3S-lite D3S-MS-lite RPVT-lite Static"
 .venv/bin/vot analysis --workspace "$WS" --name demo $TRACKERS
 .venv/bin/vot report --workspace "$WS" --name demo $TRACKERS
 .venv/bin/rpvt tables "$WS" --name demo --output "$WS/tables"
-.venv/bin/rpvt track "$WS/sequences/$SEQ" --weights weights/rpvt-lite.pth --params stable-scale --format mask --visualize \
+.venv/bin/rpvt track "$WS/sequences/$SEQ" --weights weights/rpvt-lite.pth --params lite --format mask --visualize \
   --output "$WS/overlay" --quiet
 echo
 echo "HTML report:   $(ls -d "$WS"/reports/demo 2>/dev/null || echo "$WS/reports")"

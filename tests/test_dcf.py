@@ -83,6 +83,20 @@ def test_teacher_forced_frames_1_to_5(case, dcf):
         assert {"none": "normal"}.get(str(case["flag"][k]), str(case["flag"][k])) == loc.flag
 
 
+def test_peaks_at_the_localisation_sample_repeat_its_peak(case, dcf):
+    """The tracker's scale check takes the localisation's peak as the old scale's (tracker.py):
+    ``peaks`` on the same centre and scale must compute exactly that number; other scales see a
+    different view of the target."""
+    model, scale, size = dcf
+    image, pos = as_tensor(frame(1)), torch.tensor(case["sample_pos"][0], dtype=torch.float32)
+    with torch.inference_mode():
+        loc = model.localize(image, pos, scale, size)
+        same, larger = model.peaks(image, pos, [scale, scale * 1.3])
+        (alone,) = model.peaks(image, pos, [scale])
+    assert alone == pytest.approx(loc.max_score, rel=1e-6) and same == pytest.approx(loc.max_score, rel=1e-4)
+    assert abs(larger - loc.max_score) > 0.01 * loc.max_score
+
+
 def test_same_correlation_and_adjoint_match_convolution():
     torch.manual_seed(0)
     x = torch.randn(5, 7, 16, 16, dtype=torch.float64)

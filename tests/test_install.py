@@ -77,7 +77,7 @@ def test_workspace_track_and_vot_evaluate_from_an_empty_folder(installed):
     run([bin_ / "rpvt", "workspace", "vot2018/shortterm-davis", "davis"], cwd=cwd, env=env)
     assert sorted(p.name for p in (cwd / "davis" / "sequences").iterdir() if p.is_dir()) == ["blackswan", "car-shadow", "scooter-black"]
     sequence = cwd / "ws" / "sequences" / "vot2020-01"
-    out = run([bin_ / "rpvt", "track", sequence, "--weights", "rpvt-lite.pth", "--params", "stable-scale", "--output", "out", "--threads", "2", "--quiet"],
+    out = run([bin_ / "rpvt", "track", sequence, "--weights", "rpvt-lite.pth", "--params", "lite", "--output", "out", "--threads", "2", "--quiet"],
               cwd=cwd, env=env)
     assert "9 frames" in out, out  # tracked after the initialisation
     assert len((cwd / "out" / "vot2020-01.txt").read_text().splitlines()) == 10

@@ -1,5 +1,5 @@
 """The reported box follows the target's size: a real object pasted small onto real video, and
-the collapsed-mask gate of the ``stable-scale`` parameters."""
+the collapsed-mask gate of the ``stable-scale`` parameters (and of ``lite``, built on them)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_pasted_sequence_is_what_it_says(small_target):
 @pytest.mark.parametrize("variant", ["d3s", "d3s-ms", "rpvt"])
 def test_reported_size_follows_a_small_target(small_target, variant):
     frames, masks = small_target
-    tracker = Tracker(load_network(REPO / "weights" / f"{variant}-lite.pth"), params=tracker_params("stable-scale"))
+    tracker = Tracker(load_network(REPO / "weights" / f"{variant}-lite.pth"), params=tracker_params("lite"))
     tracker.initialize(frames[0], masks[0])
     ratios = []
     for image, truth in zip(frames[1:], masks[1:]):
@@ -71,7 +71,7 @@ class _ShrinkingOracle(Tracker):
         return torch.stack([m - 0.5, 0.5 - m])[None]
 
 
-@pytest.mark.parametrize("preset, trusted", [("d3s", True), ("stable-scale", False)])
+@pytest.mark.parametrize("preset, trusted", [("d3s", True), ("stable-scale", False), ("lite", False)])
 def test_a_collapsed_mask_is_not_trusted_by_stable_scale(small_target, preset, trusted):
     """D3S's gate accepts any shrinking mask; stable-scale rejects one under half the recent area
     (the output falls back to the DCF box and the scale is kept)."""

@@ -164,5 +164,5 @@ def test_parameters_from_a_file_are_used_and_recorded(tmp_path):
     assert meta["params"]["segmentation"]["dcf_scale_check"] is True  # the preset's, kept
     assert meta["weights"].endswith("rpvt-lite.pth") and meta["variant"] == "rpvt" and meta["frames"] == 5
     # The default run segments: the file made the difference.
-    default = rpvt("track", seq, "--weights", "rpvt-lite.pth", "--params", "stable-scale", "--output", tmp_path / "out2", "--quiet", "--threads", "2")
+    default = rpvt("track", seq, "--weights", "rpvt-lite.pth", "--params", "lite", "--output", tmp_path / "out2", "--quiet", "--threads", "2")
     assert "5 frames, 0 segmented" not in default.stdout

@@ -24,7 +24,7 @@ def test_server_config_from_env(tmp_path):
     assert config.weights == tmp_path / "w.pth" and config.output == "mask" and config.threads == 2
     assert config.device == "auto" and config.variant is None and config.params == "d3s"
     assert ServerConfig.from_env({**env, "RPVT_PARAMS": "stable-scale"}).params == "stable-scale"
-    with pytest.raises(ValueError, match="unknown tracker parameter set 'fast'; known: d3s, stable-scale"):
+    with pytest.raises(ValueError, match="unknown tracker parameter set 'fast'; known: d3s, stable-scale, lite"):
         ServerConfig.from_env({**env, "RPVT_PARAMS": "fast"})
     with pytest.raises(ValueError, match="RPVT_WEIGHTS is not set"):
         ServerConfig.from_env({})

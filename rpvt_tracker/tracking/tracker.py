@@ -174,7 +174,7 @@ class Tracker:
 
         result = None
         if uncertainty < sp.uncertainty_segment:
-            result = self._segment(image, im, seq, new_pos, uncertainty)
+            result = self._segment(image, im, seq, new_pos, uncertainty, (sample_pos, sample_scale, loc.max_score))
         if result is None:
             seq.pos = new_pos.clone()
 
@@ -207,7 +207,11 @@ class Tracker:
         size = torch.tensor(seq.image_shape, dtype=torch.float32)
         seq.pos = torch.max(torch.min(new_pos, size - offset), offset)
 
-    def _segment(self, image: np.ndarray, im: torch.Tensor, seq: _Sequence, pos: torch.Tensor, uncertainty: float):
+    def _segment(
+        self, image: np.ndarray, im: torch.Tensor, seq: _Sequence, pos: torch.Tensor, uncertainty: float,
+        dcf_view: tuple[torch.Tensor, float, float],
+    ):
+        """``dcf_view``: the localisation's sample (centre (y, x), scale) and its response peak."""
         sp = self.params.segmentation
         logits_fn: LogitsFn = lambda crop, box: self.segment_logits(crop, box, seq.template)  # noqa: E731
         centre = (float(pos[1]), float(pos[0]))
@@ -230,7 +234,13 @@ class Tracker:
                 if sp.dcf_scale_check and abs(proposed / old - 1) > 1e-3:
                     # The DCF must prefer the new scale too: a mask that leaks (or collapses)
                     # by a little every frame would otherwise walk the scale away unopposed.
-                    at_old, at_new = seq.dcf.peaks(im, pos, [old, proposed])
+                    # Both views are centred where the localisation sampled, with the same
+                    # filter, so its peak is the old scale's and one more sample suffices.
+                    view_pos, view_scale, view_peak = dcf_view
+                    if view_scale == old:
+                        at_old, (at_new,) = view_peak, seq.dcf.peaks(im, view_pos, [proposed])
+                    else:  # the scale was clamped to its bounds since the localisation
+                        at_old, at_new = seq.dcf.peaks(im, view_pos, [old, proposed])
                     if at_new < at_old:
                         proposed = old
                 seq.target_scale = proposed
