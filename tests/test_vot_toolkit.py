@@ -149,7 +149,13 @@ def test_unreadable_frame_ends_the_session_with_a_reason(tmp_path_factory, regis
 
 
 def test_interrupted_evaluation_resumes(tmp_path_factory, registry):
-    ws = workspace(tmp_path_factory, registry, "vot2016/rgb-offline", count=2)
+    # Sequences long enough (about 10 s of tracking each) that the interruption lands while the
+    # second one is being tracked, past its tracker's start-up: a Ctrl-C that reached the
+    # toolkit while the new tracker process was still starting was once absorbed there, and the
+    # second sequence finished before the test could see an interrupted run.
+    ws = materialize("vot2016/rgb-offline", tmp_path_factory.mktemp("ws") / "w", trackers_ini=registry, count=2, length=50)
+    stack_file = ws / "stack.yaml"
+    stack_file.write_text(stack_file.read_text().replace("repetitions: 15", "repetitions: 1"))
     env = {**os.environ, "VOT_RESULTS_BINARY": "0"}
     proc = subprocess.Popen(
         [VOT, "evaluate", "--workspace", str(ws), "--experiments", "baseline", "D3S"],
@@ -161,6 +167,7 @@ def test_interrupted_evaluation_resumes(tmp_path_factory, registry):
         while time.time() < deadline and not list(results.glob("*/*_001.txt")):
             time.sleep(0.5)
         assert list(results.glob("*/*_001.txt")), "no sequence finished in time"
+        time.sleep(6)  # the second sequence's tracker starts (about 3 s) and initialises
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C on the whole evaluation
         proc.wait(timeout=60)
     finally:
