@@ -160,6 +160,9 @@ def test_interrupted_evaluation_resumes(tmp_path_factory, registry):
     proc = subprocess.Popen(
         [VOT, "evaluate", "--workspace", str(ws), "--experiments", "baseline", "D3S"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True,
+        # An ignored SIGINT is inherited across exec, and Python then installs no Ctrl-C handler:
+        # earlier tests in the same pytest process can leave SIGINT ignored, so restore it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     results = ws / "results" / "D3S" / "baseline"
     try:
