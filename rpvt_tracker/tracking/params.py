@@ -97,7 +97,7 @@ class TrackerParams:
 #: ``lite``: the embedded default's (trackers.ini's lite entries): ``stable-scale`` with the mask
 #: threshold the lite heads need. Their foreground probability spreads a halo of 0.5-0.65 around
 #: the object (shadows, reflections, the gaps between legs), so D3S's 0.5 over-segments; 0.65 was
-#: chosen on DAVIS 2016 train-split sequences (BENCHMARKS.md, "Mask threshold"), never on the
+#: chosen on DAVIS 2016 train-split sequences (BENCHMARKS.md, "Stage 3"), never on the
 #: held-out ones.
 _STABLE_SCALE = SegmentationParams(min_area_ratio=0.5, dcf_scale_check=True)
 PRESETS: dict[str, TrackerParams] = {
