@@ -76,18 +76,24 @@ def sample_target(
     return cv2.resize(crop, (output_size, output_size)), win.scale
 
 
-def paste_mask(crop_probability: np.ndarray, window: CropWindow, image_shape: tuple[int, int], threshold: float) -> np.ndarray:
-    """Map a crop's foreground probability (S, S) back to a full-image boolean mask (H, W).
+def paste_probability(crop_probability: np.ndarray, window: CropWindow, image_shape: tuple[int, int]) -> np.ndarray:
+    """Map a crop's foreground probability (S, S) back to the full image: (H, W) float32.
 
-    The map is resized to the crop's size in image pixels (bilinear, as D3S's mask writer does),
-    thresholded, and pasted at the crop's place; parts outside the image are dropped.
+    The map is resized to the crop's size in image pixels (bilinear, as D3S's mask writer does)
+    and pasted at the crop's place; parts outside the image are dropped, the rest of the image
+    is 0.
     """
     h, w = image_shape
-    out = np.zeros((h, w), dtype=bool)
+    out = np.zeros((h, w), dtype=np.float32)
     x0, y0 = max(window.x1, 0), max(window.y1, 0)
     x1, y1 = min(window.x1 + window.size, w), min(window.y1 + window.size, h)
     if x0 >= x1 or y0 >= y1:
         return out
-    full = cv2.resize(crop_probability.astype(np.float32), (window.size, window.size)) > threshold
+    full = cv2.resize(crop_probability.astype(np.float32), (window.size, window.size))
     out[y0:y1, x0:x1] = full[y0 - window.y1 : y1 - window.y1, x0 - window.x1 : x1 - window.x1]
     return out
+
+
+def paste_mask(crop_probability: np.ndarray, window: CropWindow, image_shape: tuple[int, int], threshold: float) -> np.ndarray:
+    """``paste_probability`` thresholded: a full-image boolean mask (H, W); ``threshold`` >= 0."""
+    return paste_probability(crop_probability, window, image_shape) > threshold

@@ -78,8 +78,35 @@ class SegmentationParams:
 
 
 @dataclass(frozen=True)
+class AbsenceParams:
+    """When a target is reported absent (an empty mask), and when it is back (VOTS).
+
+    Short-term stacks (VOT2016/2018/2020) never lose a target from view, so the rule is off
+    there (``enabled`` False: every frame gets the tracker's best answer). VOTS's targets leave
+    the view and come back, and its quality measure scores an empty answer on an empty ground
+    truth as a perfect frame and any other answer there as a wrong one.
+
+    A frame *sees* the target when all of these hold (``tracking.absence``):
+      * the segmentation produced a mask the area gates accepted (``Prediction.segmented``);
+      * the DCF's uncertainty (mean of recent peaks / this frame's peak) is below
+        ``max_uncertainty``: its response still peaks on the learnt appearance;
+      * at least ``min_visible`` of that mask lies inside the image (a target leaving the view
+        is segmented past the border, in the crop's padding).
+    ``lost_after`` frames in a row that do not see the target make it absent; ``found_after``
+    frames in a row that do make it present again. Both > 1, so one bad frame (motion blur, a
+    passing occluder) does not blank a tracked target and one stray blob does not revive it.
+    """
+
+    enabled: bool = False
+    lost_after: int = 3
+    found_after: int = 2
+    max_uncertainty: float = 2.0
+    min_visible: float = 0.25
+
+
+@dataclass(frozen=True)
 class TrackerParams:
-    """All tracker parameters: ``dcf`` (localisation) and ``segmentation``.
+    """All tracker parameters: ``dcf`` (localisation), ``segmentation`` and ``absence``.
 
     A first-frame *mask* (VOT2020) keeps these tracking-mode values. D3S switched to its
     video-segmentation settings there (mask threshold 0.2, scale limits 0.9/1.1), tuned on
@@ -88,6 +115,7 @@ class TrackerParams:
 
     dcf: DCFParams = field(default_factory=DCFParams)
     segmentation: SegmentationParams = field(default_factory=SegmentationParams)
+    absence: AbsenceParams = field(default_factory=AbsenceParams)
 
 
 #: Named parameter sets (``rpvt track --params``, ``RPVT_PARAMS`` in trackers.ini).
@@ -99,18 +127,25 @@ class TrackerParams:
 #: the object (shadows, reflections, the gaps between legs), so D3S's 0.5 over-segments; 0.65 was
 #: chosen on DAVIS 2016 train-split sequences (BENCHMARKS.md, "Stage 3"), never on the
 #: held-out ones.
+#: ``d3s-vots``, ``lite-vots``: the same, with absent targets reported (``AbsenceParams``), for
+#: the VOTS stacks.
 _STABLE_SCALE = SegmentationParams(min_area_ratio=0.5, dcf_scale_check=True)
+_LITE = TrackerParams(segmentation=replace(_STABLE_SCALE, mask_threshold=0.65))
+_ABSENCE = AbsenceParams(enabled=True)
 PRESETS: dict[str, TrackerParams] = {
     "d3s": TrackerParams(),
     "stable-scale": TrackerParams(segmentation=_STABLE_SCALE),
-    "lite": TrackerParams(segmentation=replace(_STABLE_SCALE, mask_threshold=0.65)),
+    "lite": _LITE,
+    "d3s-vots": TrackerParams(absence=_ABSENCE),
+    "lite-vots": replace(_LITE, absence=_ABSENCE),
 }
 
 
 def tracker_params(spec: str) -> TrackerParams:
     """A preset's name, or a JSON file of overrides on top of a preset::
 
-        {"preset": "stable-scale", "segmentation": {"min_area_ratio": 0.4}, "dcf": {"cg_iter": 3}}
+        {"preset": "stable-scale", "segmentation": {"min_area_ratio": 0.4}, "dcf": {"cg_iter": 3},
+         "absence": {"enabled": true}}
 
     (``preset`` defaults to ``d3s``). Unknown keys, and values of the wrong kind, are errors
     that name them; tuples are given as JSON lists.
@@ -128,9 +163,9 @@ def tracker_params(spec: str) -> TrackerParams:
         raise ValueError(f"tracker parameters {path}: not JSON: {err}") from None
     if not isinstance(overrides, dict):
         raise ValueError(f"tracker parameters {path}: must be a JSON object, got {type(overrides).__name__}")
-    unknown = sorted(set(overrides) - {"preset", "dcf", "segmentation"})
+    unknown = sorted(set(overrides) - {"preset", "dcf", "segmentation", "absence"})
     if unknown:
-        raise ValueError(f"tracker parameters {path}: unknown keys {', '.join(unknown)} (known: preset, dcf, segmentation)")
+        raise ValueError(f"tracker parameters {path}: unknown keys {', '.join(unknown)} (known: preset, dcf, segmentation, absence)")
     preset = overrides.get("preset", "d3s")
     if preset not in PRESETS:
         raise ValueError(f"tracker parameters {path}: unknown preset {preset!r}; known: {', '.join(PRESETS)}")
@@ -138,6 +173,7 @@ def tracker_params(spec: str) -> TrackerParams:
     return TrackerParams(
         dcf=_override(base.dcf, overrides.get("dcf", {}), f"{path}: dcf"),
         segmentation=_override(base.segmentation, overrides.get("segmentation", {}), f"{path}: segmentation"),
+        absence=_override(base.absence, overrides.get("absence", {}), f"{path}: absence"),
     )
 
 

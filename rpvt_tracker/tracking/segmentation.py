@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import torch
 
-from ..geometry import crop_window, fit_box_to_mask, largest_contour, min_area_box, paste_mask, sample_target
+from ..geometry import crop_window, fit_box_to_mask, largest_contour, min_area_box, paste_probability, sample_target
 from ..geometry.boxfit import MIN_CONTOUR_AREA
 from ..models.network import IMAGENET_MEAN, IMAGENET_STD
 from .params import SegmentationParams
@@ -53,12 +53,18 @@ class Segmentation:
     * ``polygon``: (4, 2) the output box (ellipse-fitted when enabled and sane, else ``box``).
     * ``area``: contour area in crop pixels (the pixel-ratio gate compares it over time).
     * ``mask``: (H, W) bool full-image mask.
+    * ``probability``: (H, W) float32 foreground probability behind ``mask`` (``mask`` is it
+      above the threshold; 0 away from the largest component).
+    * ``visible``: the share of the mask inside the image (its pixels in ``mask`` over the
+      contour's area in image pixels, capped at 1); low when the crop's padding was segmented.
     """
 
     box: np.ndarray
     polygon: np.ndarray
     area: float
     mask: np.ndarray
+    probability: np.ndarray
+    visible: float = 1.0
 
 
 def segment_frame(
@@ -97,8 +103,10 @@ def segment_frame(
     to_image = lambda pts: (pts - half) / scale + np.array([cx, cy])  # noqa: E731
     window = crop_window(box, params.search_area_factor, params.output_size)
     keep = cv2.dilate(filled, np.ones((params.mask_dilation, params.mask_dilation), np.uint8))
-    mask = paste_mask(prob * keep, window, image.shape[:2], params.mask_threshold)
-    return Segmentation(to_image(crop_box), to_image(polygon), area, mask)
+    probability = paste_probability(prob * keep, window, image.shape[:2])
+    mask = probability > params.mask_threshold
+    visible = min(1.0, float(np.count_nonzero(mask)) * scale**2 / area)
+    return Segmentation(to_image(crop_box), to_image(polygon), area, mask, probability, visible)
 
 
 def _area(corners: np.ndarray) -> float:

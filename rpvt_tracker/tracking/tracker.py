@@ -24,6 +24,7 @@ from ..dcf.filter import FLAG_HARD_NEGATIVE, FLAG_NOT_FOUND
 from ..geometry import distance_map, sample_target
 from ..geometry.regions import Region
 from ..models import SegmentationNetwork, Template
+from .absence import Presence, observe, sees_target
 from .inputs import check_frame, init_geometry
 from .params import TrackerParams
 from .segmentation import LogitsFn, normalize_crop, poly_to_box, segment_frame
@@ -39,6 +40,11 @@ class Prediction:
     * ``box``: (x, y, w, h) axis-aligned bounds of ``polygon``.
     * ``confidence``: in [0, 1]: this frame's DCF peak over the mean of recent peaks, capped.
     * ``segmented``: whether polygon and mask come from an accepted segmentation.
+    * ``present``: False when the absence rule (``AbsenceParams``, off by default) judges the
+      target out of view; ``mask`` is then empty, while ``polygon`` and ``box`` keep the
+      tracker's last estimate (where it keeps looking).
+    * ``probability``: (H, W) float32 foreground probability behind a segmented ``mask``
+      (None otherwise); ``MultiTargetTracker`` gives a pixel two targets claim to the surer.
     """
 
     mask: np.ndarray
@@ -46,11 +52,13 @@ class Prediction:
     box: tuple[float, float, float, float]
     confidence: float
     segmented: bool
+    present: bool = True
+    probability: np.ndarray | None = None
 
 
 @dataclass
-class _Sequence:
-    """Everything that belongs to one sequence (rebuilt on every ``initialize``)."""
+class TargetState:
+    """Everything that belongs to one target of one sequence (``Tracker.start`` builds it)."""
 
     image_shape: tuple[int, int]
     pos: torch.Tensor  # (2,) float32 (y, x)
@@ -65,10 +73,15 @@ class _Sequence:
     mask_areas: list[float]
     scores: list[float] = field(default_factory=lambda: [1.0])
     frame: int = 0
+    presence: Presence = field(default_factory=Presence)
 
 
 class Tracker:
     """``initialize(image, region)`` then ``track(image)`` per frame; re-``initialize`` freely.
+
+    Several targets in one sequence: ``start(image, region)`` gives each its ``TargetState``,
+    and ``step(state, image)`` tracks one target in the next frame (``MultiTargetTracker``
+    does the bookkeeping). The network is shared; nothing of one target reaches another.
 
     Args:
         network: a loaded ``SegmentationNetwork`` (any variant); moved to ``device``.
@@ -99,7 +112,7 @@ class Tracker:
         size = self.params.segmentation.output_size
         centre = size / 2 - 1  # D3S's run-time grid is 1-based: one pixel off the training centre
         self._distance = torch.from_numpy(distance_map((size, size), (centre, centre)))[None, None].to(self.device)
-        self._seq: _Sequence | None = None
+        self._seq: TargetState | None = None
 
     # -- network hook --------------------------------------------------------------------------
     def segment_logits(self, crop: torch.Tensor, box: tuple[float, float, float, float], template: Template) -> torch.Tensor:
@@ -109,10 +122,21 @@ class Tracker:
 
     # -- public API ----------------------------------------------------------------------------
     # Nothing here needs autograd (the DCF's optimiser has closed-form Jacobians).
-    @torch.inference_mode()
     def initialize(self, image: np.ndarray, region: Region | tuple | list | np.ndarray) -> None:
         """Start a new sequence. ``region``: (x, y, w, h), a polygon (N x 2 or 2N values), a
         ``Rectangle``/``Polygon``/``Mask``, or an (H, W) boolean mask."""
+        self._seq = self.start(image, region)
+
+    def track(self, image: np.ndarray) -> Prediction:
+        """Locate the target in the next frame. Bad frames raise ``ValueError``; a lost target
+        does not raise: the tracker keeps answering with its last box."""
+        if self._seq is None:
+            raise RuntimeError("track() called before initialize()")
+        return self.step(self._seq, image)
+
+    @torch.inference_mode()
+    def start(self, image: np.ndarray, region: Region | tuple | list | np.ndarray) -> TargetState:
+        """A new target on ``image`` (``region`` as for ``initialize``): its fresh state."""
         check_frame(image, None)
         geo = init_geometry(region, image.shape[:2])
         p = self.params
@@ -139,19 +163,15 @@ class Tracker:
             k = max(sp.init_dilation_min, int(round(sp.init_dilation_fraction * float(target_sz.min()) * factor)))
             train_mask = fg * cv2.dilate(region_crop, np.ones((k, k), np.uint8))
         template = self.network.make_template(feats, torch.from_numpy(train_mask)[None, None].to(self.device))
-        self._seq = _Sequence(
+        return TargetState(
             image_shape=image.shape[:2], pos=pos, target_sz=target_sz, target_scale=scale, base_target_sz=base,
             min_scale=float(torch.max(10 / base)), max_scale=float(torch.min(image_sz / base)),
             rotated=geo.rotated, dcf=dcf, template=template, mask_areas=[float(np.sum(train_mask))],
         )
 
     @torch.inference_mode()
-    def track(self, image: np.ndarray) -> Prediction:
-        """Locate the target in the next frame. Bad frames raise ``ValueError``; a lost target
-        does not raise: the tracker keeps answering with its last box."""
-        seq = self._seq
-        if seq is None:
-            raise RuntimeError("track() called before initialize()")
+    def step(self, seq: TargetState, image: np.ndarray) -> Prediction:
+        """Track the target of ``seq`` into ``image`` (the next frame), updating ``seq``."""
         check_frame(image, seq.image_shape)
         p, sp = self.params, self.params.segmentation
         seq.frame += 1
@@ -186,19 +206,21 @@ class Tracker:
             seq.dcf.optimize(p.dcf.cg_iter)
 
         confidence = min(1.0, 1.0 / uncertainty) if uncertainty > 0 else 1.0
+        seen = sees_target(p.absence, segmented=result is not None, uncertainty=uncertainty, visible=result.visible if result else 0.0)
+        present = observe(seq.presence, p.absence, seen)
         if result is not None:
-            return self._prediction(result[0], result[1], confidence, True)
+            return self._prediction(seq, result.polygon, result.mask, confidence, True, present, result.probability)
         y, x = float(seq.pos[0]), float(seq.pos[1])
         bh, bw = float(seq.target_sz[0]), float(seq.target_sz[1])
         x0, y0 = x - (bw - 1) / 2, y - (bh - 1) / 2
         corners = np.array([[x0, y0], [x0 + bw, y0], [x0 + bw, y0 + bh], [x0, y0 + bh]])
-        return self._prediction(corners, None, confidence, False)
+        return self._prediction(seq, corners, None, confidence, False, present)
 
     # -- internals -----------------------------------------------------------------------------
     def _to_tensor(self, image: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(image).to(self.device).permute(2, 0, 1)[None].float()
 
-    def _update_state(self, seq: _Sequence, new_pos: torch.Tensor, scale: float) -> None:
+    def _update_state(self, seq: TargetState, new_pos: torch.Tensor, scale: float) -> None:
         # The scale becomes a float32 value here, as in D3S.
         seq.target_scale = float(np.float32(min(max(scale, seq.min_scale), seq.max_scale)))
         seq.target_sz = seq.base_target_sz * seq.target_scale
@@ -208,10 +230,11 @@ class Tracker:
         seq.pos = torch.max(torch.min(new_pos, size - offset), offset)
 
     def _segment(
-        self, image: np.ndarray, im: torch.Tensor, seq: _Sequence, pos: torch.Tensor, uncertainty: float,
+        self, image: np.ndarray, im: torch.Tensor, seq: TargetState, pos: torch.Tensor, uncertainty: float,
         dcf_view: tuple[torch.Tensor, float, float],
     ):
-        """``dcf_view``: the localisation's sample (centre (y, x), scale) and its response peak."""
+        """``dcf_view``: the localisation's sample (centre (y, x), scale) and its response peak.
+        Returns the segmentation when its output is accepted, else None."""
         sp = self.params.segmentation
         logits_fn: LogitsFn = lambda crop, box: self.segment_logits(crop, box, seq.template)  # noqa: E731
         centre = (float(pos[1]), float(pos[0]))
@@ -248,15 +271,21 @@ class Tracker:
             centre_xy = seg.box.mean(axis=0)
             seq.pos = torch.tensor([centre_xy[1], centre_xy[0]], dtype=torch.float32)
         if ratio < sp.pixels_ratio_output:
-            return seg.polygon, seg.mask
+            return seg
         return None
 
-    def _prediction(self, polygon: np.ndarray, mask: np.ndarray | None, confidence: float, segmented: bool) -> Prediction:
-        h, w = self._seq.image_shape  # type: ignore[union-attr]
-        if mask is None:
+    @staticmethod
+    def _prediction(
+        seq: TargetState, polygon: np.ndarray, mask: np.ndarray | None, confidence: float, segmented: bool, present: bool,
+        probability: np.ndarray | None = None,
+    ) -> Prediction:
+        h, w = seq.image_shape
+        if not present:
+            mask, probability = np.zeros((h, w), dtype=bool), None
+        elif mask is None:
             filled = np.zeros((h, w), np.uint8)
             cv2.fillPoly(filled, [np.round(polygon).astype(np.int32)], 1)
             mask = filled.astype(bool)
         lo, hi = polygon.min(0), polygon.max(0)
         box = (float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1]))
-        return Prediction(mask, polygon.astype(np.float64), box, float(confidence), segmented)
+        return Prediction(mask, polygon.astype(np.float64), box, float(confidence), segmented, present, probability)

@@ -19,8 +19,13 @@ RPVT_PARAMS        tracker parameter set: d3s (default, D3S's values), stable-sc
                    file of overrides (``tracker_params``; unknown keys are errors)
 =================  ==========================================================================
 
-One process serves every (re-)initialisation of a sequence with the network loaded once. Any
-error ends the session with a TraX quit whose reason names the problem (the toolkit prints it
+One process serves every (re-)initialisation of a sequence with the network loaded once, and
+every target of a multi-object (VOTS) sequence in one session: the server advertises TraX's
+multi-object capability, an INITIALIZE request starts one target per object it carries, a FRAME
+request may add more, and each reply lists every target in the order it was given
+(``tracking.multi.MultiTargetTracker``). A target the absence rule judges out of view
+(``RPVT_PARAMS`` ``*-vots``) is answered with an empty region. Single-object stacks send one
+object and get exactly the single-target tracker's answers. Any error ends the session with a TraX quit whose reason names the problem (the toolkit prints it
 and writes it to its log); the process then exits with status 1, so nothing waits for it.
 """
 
@@ -36,6 +41,7 @@ import numpy as np
 
 from ..resources import resolve_weights
 from ..tracking.frames import read_frame
+from ..tracking.multi import MultiTargetTracker
 
 OUTPUTS = ("auto", "mask", "polygon")
 BASELINES = ("static-box",)
@@ -101,8 +107,12 @@ def region_from_trax(region):
 
 
 def region_to_trax(prediction, as_mask: bool):
+    """A ``Prediction`` -> a TraX region: its mask (cropped to its bounds; a 1 x 1 empty mask
+    when empty) or its polygon (an empty rectangle for an absent target)."""
     import trax
 
+    if not as_mask and not prediction.present:
+        return trax.Rectangle.create(0, 0, 0, 0)
     if not as_mask:
         return trax.Polygon.create([(float(x), float(y)) for x, y in prediction.polygon])
     mask = prediction.mask
@@ -112,6 +122,19 @@ def region_to_trax(prediction, as_mask: bool):
     y0, x0 = int(ys.min()), int(xs.min())
     crop = mask[y0 : ys.max() + 1, x0 : xs.max() + 1].astype(np.uint8)
     return trax.Mask.create(np.ascontiguousarray(crop), x=x0, y=y0)
+
+
+def _add_targets(targets: MultiTargetTracker, image: np.ndarray, objects, frame: int, path: str) -> list[str]:
+    """Start a target per TraX object; returns the region kinds. Errors name the object."""
+    kinds = []
+    for number, (trax_region, _) in enumerate(objects, start=len(targets) + 1):
+        try:
+            region, kind = region_from_trax(trax_region)
+            targets.add(image, region)
+        except ValueError as err:
+            raise ValueError(f"object {number} given on frame {frame} after initialisation ({path}): {err}") from None
+        kinds.append(kind)
+    return kinds
 
 
 def build_tracker(config: ServerConfig):
@@ -134,11 +157,12 @@ def serve(env: Mapping[str, str]) -> None:
         ["color"],
         tracker_name="rpvt-tracker",
         metadata={"variant": env.get("RPVT_VARIANT", ""), "params": env.get("RPVT_PARAMS", "d3s") or "d3s"},
+        multiobject=True,
     ) as server:
         # Everything that can fail happens inside the session, so the failure reaches the
         # toolkit as a quit reason instead of a silent "unable to connect".
         config = ServerConfig.from_env(env)
-        tracker = build_tracker(config)
+        targets = MultiTargetTracker(build_tracker(config))
         as_mask = config.output == "mask"
         frame = 0
         while True:
@@ -150,18 +174,22 @@ def serve(env: Mapping[str, str]) -> None:
             if request.type == trax.TraxStatus.INITIALIZE:
                 if not request.objects:
                     raise ValueError("INITIALIZE request without a region")
-                region, kind = region_from_trax(request.objects[0][0])
-                tracker.initialize(image, region)
-                as_mask = config.output == "mask" or (config.output == "auto" and kind == "mask")
+                targets.reset()
                 frame = 0
-                server.status([(request.objects[0][0], {})])
+                kinds = _add_targets(targets, image, request.objects, frame, path)
+                as_mask = config.output == "mask" or (config.output == "auto" and kinds[0] == "mask")
+                server.status([(region, {}) for region, _ in request.objects])
             else:
                 frame += 1
                 try:
-                    prediction = tracker.track(image)
+                    predictions = targets.track(image)
                 except ValueError as err:
                     raise ValueError(f"frame {frame} after initialisation ({path}): {err}") from None
-                server.status([(region_to_trax(prediction, as_mask), {"confidence": f"{prediction.confidence:.4f}"})])
+                reply = [(region_to_trax(p, as_mask), {"confidence": f"{p.confidence:.4f}"}) for p in predictions]
+                if request.objects:  # targets that appear on this frame
+                    _add_targets(targets, image, request.objects, frame, path)
+                    reply += [(region, {}) for region, _ in request.objects]
+                server.status(reply)
 
 
 def main() -> int:

@@ -17,6 +17,12 @@ A ``-davis`` twin is filled with real video instead: its ``sequences.json`` read
 and the named sequences are converted from a DAVIS-layout folder (``davis.py``): ``davis_root``,
 else ``$RPVT_DAVIS``, else the repository's ``data/davis2016`` (the three held-out sequences it
 ships: blackswan, car-shadow, scooter-black).
+
+A multi-object (VOTS) twin is filled with generated scenes (``scenes.py``):
+
+    {"source": "scenes", "count": 6, "length": 80, "seed": 2025, "size": [320, 240]}
+
+and its ``stack.yaml`` is copied as it is.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pathlib import Path
 
 from .. import resources
 from .davis import convert_davis
+from .scenes import SceneSpec, write_scenes
 from .synthetic import SequenceSpec, write_dataset
 
 TEMPLATES = resources.templates_dir()
@@ -86,6 +93,14 @@ def materialize(
         names = convert_davis(root, target / "sequences", list(settings["sequences"]), region=settings["region"], anchor_spacing=spacing)
         frames = min(len(list((target / "sequences" / n / "color").glob("*.jpg"))) for n in names)
         _write_stack(source, target, settings["eao"], frames)
+    elif settings is not None and settings.get("source") == "scenes":
+        n = count if count is not None else int(settings["count"])
+        frames = length if length is not None else int(settings["length"])
+        if n < 1 or frames < 10:
+            raise ValueError(f"an offline workspace needs >= 1 sequence of >= 10 frames, got {n} x {frames}")
+        shutil.copy(source / "stack.yaml", target / "stack.yaml")
+        spec = SceneSpec(length=frames, size=tuple(settings["size"]), seed=int(settings["seed"]))
+        write_scenes(target / "sequences", n, spec, prefix=stack.split("/")[0] + "-")
     elif settings is not None:
         n = count if count is not None else int(settings["count"])
         frames = length if length is not None else int(settings["length"])
