@@ -90,8 +90,15 @@ def _cmd_workspace(args: argparse.Namespace) -> int:
 
     path = materialize(args.stack, args.directory, trackers_ini=args.trackers, count=args.sequences, length=args.length, davis=args.davis)
     # Offline workspaces (generated or DAVIS video) default to the embedded lite weights.
-    names = "D3S-lite D3S-MS-lite RPVT-lite" if args.stack.endswith(("-offline", "-davis")) else "D3S D3S-MS RPVT"
+    offline = args.stack.endswith(("-offline", "-davis"))
     print(f"workspace {args.stack} ready in {path}")
+    if args.stack.startswith("vots"):
+        print(f"  vot evaluate --workspace {path} RPVT-lite-VOTS")
+        if offline:
+            print(f"  vot analysis --workspace {path} --name vots RPVT-lite-VOTS && rpvt tables {path}")
+        print(f"  vot pack --workspace {path} RPVT-lite-VOTS   # the zip to submit")
+        return 0
+    names = "D3S-lite D3S-MS-lite RPVT-lite" if offline else "D3S D3S-MS RPVT"
     print(f"  vot evaluate --workspace {path} {names}")
     print(f"  vot analysis --workspace {path} --name paper {names} && rpvt tables {path}")
     return 0
@@ -100,18 +107,27 @@ def _cmd_workspace(args: argparse.Namespace) -> int:
 def _cmd_tables(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from .vot import vots_tables
     from .vot.tables import latex, markdown, read_analysis
 
-    results = [read_analysis(ws, args.name) for ws in args.workspaces]
-    for result in results:
-        if result.warning:
-            print(f"rpvt tables: warning: {result.warning}", file=sys.stderr)
-    text = markdown(results)
+    vots = [ws for ws in args.workspaces if vots_tables.is_vots_workspace(ws)]
+    if vots:
+        if len(vots) < len(args.workspaces):
+            raise ValueError("give VOTS workspaces and VOT2016/2018/2020 ones in separate calls")
+        found = [vots_tables.read_vots_analysis(ws, args.name) for ws in vots]
+        text = "\n".join(vots_tables.markdown(r) for r in found)
+        tex = "\n".join(vots_tables.latex(r) for r in found)
+    else:
+        results = [read_analysis(ws, args.name) for ws in args.workspaces]
+        for result in results:
+            if result.warning:
+                print(f"rpvt tables: warning: {result.warning}", file=sys.stderr)
+        text, tex = markdown(results), latex(results)
     print(text)
     out = Path(args.output) if args.output else Path(args.workspaces[0]) / "tables"
     out.mkdir(parents=True, exist_ok=True)
     (out / "tables.md").write_text(text)
-    (out / "tables.tex").write_text(latex(results))
+    (out / "tables.tex").write_text(tex)
     print(f"wrote {out / 'tables.md'} and {out / 'tables.tex'}", file=sys.stderr)
     return 0
 
@@ -188,7 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_track)
 
     p = sub.add_parser("workspace", help="create a VOT toolkit workspace from workspace_template/")
-    p.add_argument("stack", help="vot2016/rgb, vot2018/shortterm, vot2020/shortterm, or one of them + '-offline' (generated) or '-davis' (real video)")
+    p.add_argument(
+        "stack",
+        help="vot2016/rgb, vot2018/shortterm, vot2020/shortterm, or one of them + '-offline' (generated) or '-davis' (real video); "
+        "vots2025/main, vots2025/realtime, vots2025/main-offline (generated multi-object scenes)",
+    )
     p.add_argument("directory", help="new (or empty) workspace folder")
     p.add_argument("--trackers", default=None, help="trackers.ini to copy in (default: the repository's)")
     p.add_argument("--sequences", type=int, default=None, help="offline twins: number of generated sequences")
@@ -196,8 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--davis", default=None, help="-davis twins: DAVIS-layout folder (default: $RPVT_DAVIS, else the repository's data/davis2016)")
     p.set_defaults(run=_cmd_workspace)
 
-    p = sub.add_parser("tables", help="the paper's EAO / A / R tables from vot analysis results")
-    p.add_argument("workspaces", nargs="+", help="one workspace per benchmark (VOT2016, VOT2018, VOT2020)")
+    p = sub.add_parser("tables", help="the paper's EAO / A / R tables (or a VOTS workspace's Q / A / R / NRE / DRE / ADQ) from vot analysis")
+    p.add_argument("workspaces", nargs="+", help="one workspace per benchmark (VOT2016, VOT2018, VOT2020), or VOTS workspaces")
     p.add_argument("--name", default=None, help="analysis name (default: each workspace's newest)")
     p.add_argument("--output", default=None, help="folder for tables.md and tables.tex (default: <first workspace>/tables)")
     p.set_defaults(run=_cmd_tables)

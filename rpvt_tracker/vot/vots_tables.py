@@ -1,0 +1,129 @@
+"""The VOTS analysis of a multi-object workspace, as a table (``rpvt tables`` on a VOTS workspace).
+
+Reads ``<workspace>/analysis/<name>.json`` written by ``vot analysis`` with the analyses of the
+offline twin's stack (those of the toolkit's VOTS validation stack):
+
+* ``Q``: quality, the toolkit's ``average_accuracy`` on multi-object results: the mean over
+  targets and frames of the mask overlap, where a frame with an empty ground truth counts 1 if
+  the answer is empty too and 0 otherwise (higher is better);
+* ``A``, ``R``: ``longterm_ar``: accuracy over the frames where the target is visible, and
+  robustness, the share of those frames where the answer overlaps it (higher is better);
+* ``NRE``, ``DRE``, ``ADQ``: ``average_quality_auxiliary``: the shares of visible frames
+  answered with an empty mask (not reported) and with a mask that misses (drift), both lower is
+  better, and the share of frames with an absent target that were answered empty (absence
+  detection, higher is better; undefined when a sequence has too few such frames).
+
+The stock ``vots2023`` / ``vots2024/*`` / ``vots2025/*`` stacks have no analyses (their ground
+truth beyond the first frame is withheld): their results are scored by the challenge's server
+from the zip ``vot pack`` writes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+COLUMNS = ("Q", "A", "R", "NRE", "DRE", "ADQ")
+ARROWS = {"Q": "up", "A": "up", "R": "up", "NRE": "down", "DRE": "down", "ADQ": "up"}
+
+
+@dataclass(frozen=True)
+class VotsResult:
+    """One VOTS workspace's analysis: per tracker, its values in ``COLUMNS`` order (NaN where
+    the toolkit left a measure undefined)."""
+
+    title: str
+    scores: dict[str, tuple[float, ...]]
+    source: Path
+
+
+def is_vots_workspace(workspace: str | Path) -> bool:
+    """Whether the workspace's stack is multi-object (a VOTS stack or a twin of one)."""
+    workspace = Path(workspace)
+    if not (workspace / "config.yaml").is_file():
+        return False  # not a workspace at all: the VOT tables' reader says so
+    stack = str(yaml.safe_load((workspace / "config.yaml").read_text()).get("stack", ""))
+    if stack.endswith(".yaml"):
+        experiments = yaml.safe_load((workspace / stack).read_text()).get("experiments", {})
+        return any(bool(e.get("multiobject")) for e in experiments.values() if isinstance(e, dict))
+    return stack.startswith(("vots", "votst"))
+
+
+def read_vots_analysis(workspace: str | Path, name: str | None = None) -> VotsResult:
+    workspace = Path(workspace)
+    config = yaml.safe_load((workspace / "config.yaml").read_text())
+    stack = str(config.get("stack", ""))
+    if not stack.endswith(".yaml"):
+        raise ValueError(
+            f"{workspace}: the stock stack {stack} has no analyses (VOTS withholds its ground truth); "
+            f"pack the results (vot pack --workspace {workspace} TRACKER) and submit the zip to the challenge"
+        )
+    title = yaml.safe_load((workspace / stack).read_text()).get("title", stack)
+    if name:
+        path = workspace / "analysis" / f"{name}.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such analysis (run: vot analysis --workspace {workspace} --name {name} ...)")
+    else:
+        found = sorted((workspace / "analysis").glob("*.json"), key=lambda p: p.stat().st_mtime)
+        if not found:
+            raise FileNotFoundError(f"{workspace / 'analysis'}: no analysis JSON (run vot analysis first)")
+        path = found[-1]
+    data = json.loads(path.read_text())
+    baseline = data.get("results", {}).get("baseline")
+    if baseline is None:
+        raise ValueError(f"{path}: has no 'baseline' experiment")
+    trackers = list(data["trackers"])
+    values: dict[str, dict[str, float]] = {t: {} for t in trackers}
+    for spec, per_tracker in zip(baseline["parameters"]["analyses"], baseline["results"]):
+        kind = spec["type"].rsplit(".", 1)[-1]
+        for tracker, result in zip(trackers, per_tracker):
+            if kind == "AverageAccuracy":
+                values[tracker]["Q"] = _number(result[0])
+            elif kind == "AccuracyRobustness":
+                values[tracker]["A"], values[tracker]["R"] = _number(result[0]), _number(result[1])
+            elif kind == "AverageQualityAuxiliary":
+                values[tracker]["NRE"], values[tracker]["DRE"], values[tracker]["ADQ"] = (_number(v) for v in result[:3])
+    scores = {}
+    for tracker, v in values.items():
+        missing = [c for c in COLUMNS if c not in v]
+        if missing:
+            raise ValueError(f"{path}: tracker {tracker} lacks {', '.join(missing)} (the stack's analyses are not VOTS's)")
+        scores[tracker] = tuple(v[c] for c in COLUMNS)
+    return VotsResult(title, scores, path)
+
+
+def _number(value) -> float:
+    return float(value) if value is not None else math.nan
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}" if math.isfinite(value) else "-"
+
+
+def markdown(result: VotsResult) -> str:
+    arrows = {"up": "↑", "down": "↓"}
+    head = " | ".join(f"{c} {arrows[ARROWS[c]]}" for c in COLUMNS)
+    out = [f"### VOTS: {result.title}", "", f"| tracker | {head} |", "|---" * (len(COLUMNS) + 1) + "|"]
+    out += [f"| {t} | {' | '.join(_fmt(v) for v in s)} |" for t, s in result.scores.items()]
+    out += ["", "Measured on the workspace's sequences (a dash: undefined, e.g. too few frames with an absent target).", ""]
+    return "\n".join(out)
+
+
+def latex(result: VotsResult) -> str:
+    arrows = {"up": "$\\uparrow$", "down": "$\\downarrow$"}
+    out = [
+        "\\begin{table}[t]",
+        "\\centering",
+        f"\\caption{{VOTS: {result.title.replace('_', ' ')}}}",
+        "\\begin{tabular}{l" + "c" * len(COLUMNS) + "}",
+        "\\hline",
+        "Tracker & " + " & ".join(f"{c} {arrows[ARROWS[c]]}" for c in COLUMNS) + " \\\\",
+        "\\hline",
+    ]
+    out += [f"{t} & {' & '.join(_fmt(v) for v in s)} \\\\" for t, s in result.scores.items()]
+    out += ["\\hline", "\\end{tabular}", "\\end{table}", ""]
+    return "\n".join(out)
