@@ -149,3 +149,35 @@ def test_vot_pack_of_a_vot2020_style_workspace(tmp_path):
     manifest = archive.read("manifest.yml").decode()
     assert yaml.safe_load(manifest)["identifier"] == "RPVT-lite"
     assert_no_machine_paths(manifest, ws)
+
+
+def test_a_trax_session_adds_targets_on_later_frames_and_names_a_bad_one(tmp_path):
+    """The toolkit's own TraX client against the server: two targets given on the first frame, a
+    third on frame 5 (VOTS lets objects appear later), then an object with an empty mask."""
+    from vot.dataset import load_sequence
+    from vot.region import Mask
+    from vot.tracker import ObjectStatus
+    from vot.tracker.trax import TrackerProcess
+
+    sequence = load_sequence(str(write_scene(tmp_path, "s", SceneSpec(length=10, roles=("wander", "wander", "wander"), seed=1))))
+    env = {"RPVT_WEIGHTS": "rpvt-lite.pth", "RPVT_VARIANT": "rpvt", "RPVT_PARAMS": "lite-vots", "RPVT_DEVICE": "cpu", "RPVT_THREADS": "2"}
+    process = TrackerProcess(f"{sys.executable} -m rpvt_tracker.vot.server", env, timeout=120, log=True)
+    try:
+        assert process._multiobject, "the server does not advertise multi-object support"
+        first = [ObjectStatus(sequence.frame(0).object(oid), {}) for oid in ("1", "2")]
+        status, _ = process.initialize(sequence.frame(0), first)
+        assert len(status) == 2
+        for t in range(1, 8):
+            new = [ObjectStatus(sequence.frame(t).object("3"), {})] if t == 5 else []
+            status, _ = process.update(sequence.frame(t), new)
+            assert len(status) == (2 if t < 5 else 3), f"frame {t}"
+            masks = [s.region.rasterize((0, 0, 319, 239)).astype(bool) for s in status]
+            for i, oid in enumerate(["1", "2", "3"][: len(status)]):
+                truth = sequence.frame(t).object(oid).rasterize((0, 0, 319, 239)).astype(bool)
+                assert (masks[i] & truth).sum() / (masks[i] | truth).sum() > 0.5, f"frame {t}, target {oid}"
+            assert not any((a & b).any() for i, a in enumerate(masks) for b in masks[i + 1 :])
+        with pytest.raises(Exception) as failure:
+            process.update(sequence.frame(8), [ObjectStatus(Mask(np.zeros((4, 4), np.uint8), offset=(10, 10)), {})])
+    finally:
+        process.terminate()
+    assert "object 4 given on frame 8" in str(failure.value)
