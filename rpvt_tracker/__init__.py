@@ -9,10 +9,11 @@ Layout (an arrow is "may import"; nothing imports ``train`` but ``cli``'s train 
 * ``models``    -- the segmentation network (weights only): backbones (ResNet-50, EfficientNet-
   Lite0), foreground/background matching, the refiner registry (``d3s``, ``d3s-ms``, ``rpvt``),
   checkpoint I/O -> geometry.
-* ``tracking``  -- parameters, the per-sequence tracker, its segmentation step, the frame reader
-  and the VOT sequence folder reader / writer, ``rpvt track``'s loop -> models, dcf, geometry.
-* ``vot``       -- the TraX server, generated and DAVIS-converted workspaces, result tables
-  -> tracking.
+* ``tracking``  -- parameters, the tracker (per-target state), several targets in one session and
+  the absence rule, its segmentation step, the frame reader and the VOT sequence folder reader /
+  writer, ``rpvt track``'s loop -> models, dcf, geometry.
+* ``vot``       -- the TraX server (multi-object), generated sequences and multi-object scenes,
+  DAVIS-converted workspaces, result tables (VOT and VOTS) -> tracking.
 * ``train``     -- datasets, training pairs, composites, loss, the loop -> tracking, models.
 * ``resources`` -- where the embedded weights, templates, registry and shipped video are (a
   checkout or an installed wheel).

@@ -54,7 +54,7 @@ def installed(tmp_path_factory) -> dict:
 def test_wheel_carries_the_data_files(installed):
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
     for required in ("trackers.ini", "weights/rpvt-lite.pth", "weights/d3s-lite.pth", "weights/d3s-ms-lite.pth",
-                     "workspace_template/vot2020/shortterm-offline/config.yaml",
+                     "workspace_template/vot2020/shortterm-offline/config.yaml", "workspace_template/vots2025/main-offline/stack.yaml",
                      "data/davis2016/JPEGImages/480p/blackswan/00000.jpg"):
         assert f"rpvt_tracker/_data/{required}" in names, required
     # Everything resources.PACKAGED names travels (setup.py reads that list).
@@ -89,3 +89,20 @@ def test_workspace_track_and_vot_evaluate_from_an_empty_folder(installed):
     lines = first.read_text().splitlines()
     assert len(lines) == 10 and lines[0] == "1"  # initialised, then a region every frame
     assert all(line.startswith("m") for line in lines[1:])  # masks, as the VOT2020 stack asks
+
+
+def test_a_vots_submission_from_an_empty_folder(installed):
+    """The VOTS path of README "Taking part in VOTS", on the offline twin, with the wheel: one
+    multi-object session a sequence, then the zip a participant submits."""
+    cwd, env, bin_ = installed["cwd"], installed["env"], installed["bin"]
+    run([bin_ / "rpvt", "workspace", "vots2025/main-offline", "vots", "--sequences", "1", "--length", "12"], cwd=cwd, env=env)
+    run([installed["python"], "-m", "vot", "evaluate", "--workspace", cwd / "vots", "RPVT-lite-VOTS"], cwd=cwd, env=env, timeout=900)
+    run([installed["python"], "-m", "vot", "pack", "--workspace", cwd / "vots", "RPVT-lite-VOTS"], cwd=cwd, env=env)
+    (archive,) = (cwd / "vots").glob("RPVT-lite-VOTS_*.zip")
+    names = zipfile.ZipFile(archive).namelist()
+    targets = sorted((cwd / "vots" / "sequences" / "vots2025-01").glob("groundtruth_*.txt"))
+    assert len(targets) >= 2
+    for gt in targets:
+        assert f"baseline/vots2025-01/vots2025-01_{gt.stem.split('_')[1]}_001.txt" in names
+    manifest = zipfile.ZipFile(archive).read("manifest.yml").decode()
+    assert "identifier: RPVT-lite-VOTS" in manifest and str(installed["site"]) not in manifest and str(cwd) not in manifest

@@ -75,7 +75,7 @@ def test_torchvision_style_dcf_weights(tmp_path):
     assert len((out / "seq1.txt").read_text().splitlines()) == 3
 
 
-@pytest.mark.parametrize("breakage", ["no_groundtruth", "bad_frame", "bad_groundtruth"])
+@pytest.mark.parametrize("breakage", ["no_groundtruth", "bad_frame", "bad_groundtruth", "multi_object"])
 def test_broken_sequences_are_named(tmp_path, breakage):
     seq, _ = short_seq1(tmp_path, frames=3)
     if breakage == "no_groundtruth":
@@ -84,6 +84,9 @@ def test_broken_sequences_are_named(tmp_path, breakage):
     elif breakage == "bad_frame":
         (seq / "color" / "00000002.jpg").write_bytes(b"not a jpeg")
         expected = "stopped at frame 2 (00000002.jpg): frame"
+    elif breakage == "multi_object":  # a VOTS folder: one ground truth file per target
+        (seq / "groundtruth.txt").rename(seq / "groundtruth_1.txt")
+        expected = "a multi-object (VOTS) sequence"
     else:
         (seq / "groundtruth.txt").write_text("1,2,x\n")
         expected = "groundtruth.txt, line 1: malformed region"

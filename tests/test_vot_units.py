@@ -86,8 +86,13 @@ def test_workspace_templates_and_errors(tmp_path):
     stack = (ws / "stack.yaml").read_text()
     assert "low: 3, high: 27" in stack and "{" not in stack.replace("{type", "")
     assert (ws / "sequences" / "list.txt").read_text().split() == ["vot2018-01"]
-    # D3S, D3S-MS, RPVT, their three -lite twins, and the static-box baseline
-    assert (ws / "trackers.ini").read_text().count("command = rpvt_tracker.vot.server") == 7
+    # D3S, D3S-MS, RPVT, their three -lite twins, the two VOTS entries, and the static-box baseline
+    assert (ws / "trackers.ini").read_text().count("command = rpvt_tracker.vot.server") == 9
+    assert set(available_stacks()) >= {"vots2025/main", "vots2025/realtime", "vots2025/main-offline"}
+    vots = materialize("vots2025/main-offline", tmp_path / "vots", count=2, length=12)
+    assert (vots / "sequences" / "list.txt").read_text().split() == ["vots2025-01", "vots2025-02"]
+    assert "multiobject: True" in (vots / "stack.yaml").read_text()
+    assert len(list((vots / "sequences" / "vots2025-01").glob("groundtruth_*.txt"))) >= 2
     real = materialize("vot2020/shortterm", tmp_path / "real")
     assert "stack: vot2020/shortterm" in (real / "config.yaml").read_text() and not (real / "sequences").exists()
     with pytest.raises(ValueError, match="unknown workspace template 'vot2019/x'; available: vot2016/rgb"):

@@ -1,6 +1,18 @@
-"""Tracking: parameters, the per-sequence tracker, and its segmentation step."""
+"""Tracking: parameters, the tracker (one state per target), several targets in one session, and
+the segmentation step."""
 
-from .params import PRESETS, SegmentationParams, TrackerParams, tracker_params
-from .tracker import Prediction, Tracker
+from .multi import MultiTargetTracker
+from .params import PRESETS, AbsenceParams, SegmentationParams, TrackerParams, tracker_params
+from .tracker import Prediction, TargetState, Tracker
 
-__all__ = ["PRESETS", "Prediction", "SegmentationParams", "Tracker", "TrackerParams", "tracker_params"]
+__all__ = [
+    "PRESETS",
+    "AbsenceParams",
+    "MultiTargetTracker",
+    "Prediction",
+    "SegmentationParams",
+    "TargetState",
+    "Tracker",
+    "TrackerParams",
+    "tracker_params",
+]

@@ -39,6 +39,11 @@ class Sequence:
             raise ValueError(f"{folder}: no frames (.jpg/.png) found")
         gt_file = path / "groundtruth.txt"
         if not gt_file.is_file():
+            if any(path.glob("groundtruth_*.txt")):
+                raise ValueError(
+                    f"{path}: a multi-object (VOTS) sequence (groundtruth_<id>.txt per target); track it with the toolkit "
+                    "(vot evaluate on a VOTS workspace, README 'Taking part in VOTS'), whose session serves every target"
+                )
             raise FileNotFoundError(f"{gt_file}: missing (the first line initialises the tracker)")
         lines = [line for line in gt_file.read_text().splitlines() if line.strip()]
         if not lines:
