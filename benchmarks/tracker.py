@@ -5,7 +5,12 @@ with the D3S-format reference checkpoint (random weights: timings do not depend 
 with them segmentation is never accepted, so the mask post-processing is not in these figures'
 per-frame path except for the contour search). CPU with 2 threads by default; CUDA when present.
 
-    python benchmarks/tracker.py [--device cpu|cuda|all] [--threads 2] [--long 600]
+Then a per-stage profile (``benchmarks/stages.py``) of each backbone on real video, DAVIS 2016
+blackswan (shipped, 854x480, mask initialisation): the ResNet-50 variant with the random-weight
+checkpoint (``d3s`` parameters) and the embedded RPVT-lite (``lite`` parameters, real weights, so
+its masks are accepted and the contour / paste stages run as in use).
+
+    python benchmarks/tracker.py [--device cpu|cuda|all] [--threads 2] [--long 600] [--profile-frames 40]
 """
 
 from __future__ import annotations
@@ -21,9 +26,12 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from network import device_name, matmul_gflops  # noqa: E402
+from stages import profile  # noqa: E402
 
 from rpvt_tracker.models import REFINERS, load_network  # noqa: E402
-from rpvt_tracker.tracking import Tracker  # noqa: E402
+from rpvt_tracker.resources import davis_dir, resolve_weights  # noqa: E402
+from rpvt_tracker.tracking import PRESETS, Tracker  # noqa: E402
+from rpvt_tracker.tracking.frames import read_frame  # noqa: E402
 from rpvt_tracker.tracking.sequence import Sequence  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "d3s_reference"
@@ -103,11 +111,37 @@ def bench(device: torch.device, long_frames: int) -> None:
         print(f"RSS growth from frame {samples[0][0]} to {samples[-1][0]}: {samples[-1][1] - samples[0][1]:+.1f} MiB")
 
 
+def stage_profiles(device: torch.device, frames_n: int) -> None:
+    """Per-stage ms a frame and share, for each backbone, on DAVIS blackswan."""
+    import numpy as np
+
+    root = davis_dir()
+    paths = sorted((root / "JPEGImages" / "480p" / "blackswan").glob("*.jpg"))[:frames_n]
+    frames = [read_frame(p) for p in paths]
+    first = np.array(read_frame(root / "Annotations" / "480p" / "blackswan" / "00000.png"))[..., 0] > 0
+    setups = [
+        ("resnet50 (rpvt head, random weights)", DATA / "SegmNet_random.pth.tar", "rpvt", "d3s"),
+        ("efficientnet-lite0 (RPVT-lite, shipped weights)", resolve_weights("rpvt-lite.pth", {}), "rpvt", "lite"),
+    ]
+    for label, weights, variant, params in setups:
+        net = load_network(weights, variant=variant, device=device)
+        tracker = Tracker(net, params=PRESETS[params], device=device)
+        profile(tracker, frames[:6], first, device)  # warm-up: kernel selection, allocator
+        rows, total = profile(tracker, frames, first, device)
+        print(f"\n#### Per-stage profile: {label}, {device_name(device)}, blackswan {len(frames) - 1} frames\n")
+        print("| stage | ms a frame | share |\n|---|---|---|")
+        for stage, ms, share in rows:
+            print(f"| {stage} | {ms:.1f} | {share:.0%} |")
+        print(f"| **frame** | **{total:.1f}** | 100% |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="all", help="cpu, cuda, or all (cpu, plus cuda when present)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--long", type=int, default=600, help="frames of the memory run (0: skip)")
+    parser.add_argument("--profile-frames", type=int, default=40, help="frames of the per-stage profile (0: skip)")
+    parser.add_argument("--only-profile", action="store_true", help="skip the timing table and the memory run")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}; sequence seq1 (320x240, 50 frames, polygon init); D3S-format random-weight checkpoint")
@@ -115,7 +149,10 @@ def main() -> None:
     if args.device != "all":
         devices = [torch.device(args.device)]
     for device in devices:
-        bench(device, args.long)
+        if not args.only_profile:
+            bench(device, args.long)
+        if args.profile_frames:
+            stage_profiles(device, args.profile_frames)
     if args.device == "all" and not torch.cuda.is_available():
         print("\n(no CUDA device on this machine: GPU figures not measured)")
 
