@@ -118,11 +118,11 @@ def _cmd_tables(args: argparse.Namespace) -> int:
         text = "\n".join(vots_tables.markdown(r) for r in found)
         tex = "\n".join(vots_tables.latex(r) for r in found)
     else:
-        results = [read_analysis(ws, args.name) for ws in args.workspaces]
-        for result in results:
-            if result.warning:
-                print(f"rpvt tables: warning: {result.warning}", file=sys.stderr)
-        text, tex = markdown(results), latex(results)
+        found = [read_analysis(ws, args.name) for ws in args.workspaces]
+        text, tex = markdown(found), latex(found)
+    for result in found:
+        if result.warning:
+            print(f"rpvt tables: warning: {result.warning}", file=sys.stderr)
     print(text)
     out = Path(args.output) if args.output else Path(args.workspaces[0]) / "tables"
     out.mkdir(parents=True, exist_ok=True)

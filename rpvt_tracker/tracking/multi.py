@@ -10,8 +10,9 @@ the higher foreground probability. VOTS's ground truth gives each pixel to at mo
 (its annotations are segmentations of the scene), so a doubly claimed pixel is wrong for at
 least one target; when targets touch or cross, the claim of the target whose own tracker is
 less sure of the pixel (typically the occluded one, leaking onto its occluder) is the one to
-drop. A mask that is a DCF box fallback (no accepted segmentation) claims its pixels at the
-mask threshold, so it yields to any segmented neighbour.
+drop. A mask that is a DCF box fallback (no accepted segmentation) claims its pixels with
+probability ``floor`` (0.5: at or below every mask threshold), so it yields to any segmented
+neighbour.
 """
 
 from __future__ import annotations
@@ -73,8 +74,10 @@ class MultiTargetTracker:
 def disjoint(predictions: list[Prediction], floor: float) -> list[Prediction]:
     """The predictions with every pixel left to at most one mask: the one of highest foreground
     probability (a mask without one counts ``floor``); ties go to the earlier target."""
-    claims = [p.mask for p in predictions]
-    if not any(np.logical_and(a, b).any() for i, a in enumerate(claims) for b in claims[i + 1 :]):
+    claimed = np.zeros(predictions[0].mask.shape, np.uint8)
+    for p in predictions:
+        claimed += p.mask
+    if not (claimed > 1).any():
         return predictions
     # (N, H, W): each target's claim; argmax keeps the first of equal values.
     scores = np.stack(

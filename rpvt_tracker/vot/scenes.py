@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from ..geometry.regions import Mask, format_region
-from .synthetic import BACKGROUNDS, _path, _photo, _target
+from .synthetic import _background, _composite, _path, _target
 
 ROLES = ("wander", "leave", "cross")
 
@@ -79,9 +79,7 @@ def _layout(spec: SceneSpec, rng: np.random.Generator):
     (n,), scales (n,))] in depth order."""
     width, height = spec.size
     n = spec.length
-    background = _photo(BACKGROUNDS[rng.integers(len(BACKGROUNDS))])
-    zoom = max(1.5 * width / background.shape[1], 1.5 * height / background.shape[0])
-    background = cv2.resize(background, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_LINEAR)
+    background = _background(rng, spec.size)
     pan = _path(rng, n, np.zeros(2), np.array(background.shape[1::-1]) - [width, height], 1.0)
     crossing = [i for i, r in enumerate(spec.roles) if r == "cross"]
     wandering = [i for i, r in enumerate(spec.roles) if r == "wander"]
@@ -121,14 +119,8 @@ def _frame(spec: SceneSpec, background, pan, targets, t: int):
     frame = background[y0 : y0 + height, x0 : x0 + width].copy()
     full = []
     for texture, alpha, centres, angles, scales in targets:
-        th, tw = alpha.shape
-        a, s = math.radians(angles[t]), scales[t]
-        rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]) * s
-        affine = np.hstack([rot, (centres[t] - rot @ np.array([tw / 2, th / 2]))[:, None]])
-        warped = cv2.warpAffine(texture, affine, (width, height), flags=cv2.INTER_LINEAR)
-        weight = cv2.warpAffine(alpha, affine, (width, height), flags=cv2.INTER_LINEAR)[..., None]
-        frame = (frame * (1 - weight) + warped * weight).astype(np.uint8)
-        full.append(weight[..., 0] > 0.5)
+        frame, weight, _ = _composite(frame, texture, alpha, centres[t], angles[t], scales[t])
+        full.append(weight > 0.5)
     visible = []
     for i, mask in enumerate(full):
         hidden = np.zeros_like(mask)

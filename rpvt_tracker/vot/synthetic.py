@@ -102,13 +102,35 @@ def _path(rng: np.random.Generator, n: int, lo: np.ndarray, hi: np.ndarray, spee
     return pos
 
 
+def _background(rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
+    """A photograph drawn by ``rng``, scaled to 1.5x the (width, height) frame: room to pan."""
+    width, height = size
+    background = _photo(BACKGROUNDS[rng.integers(len(BACKGROUNDS))])
+    zoom = max(1.5 * width / background.shape[1], 1.5 * height / background.shape[0])
+    return cv2.resize(background, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_LINEAR)
+
+
+def _composite(
+    frame: np.ndarray, texture: np.ndarray, alpha: np.ndarray, centre: np.ndarray, angle_deg: float, scale: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Blend a target (texture (h, w, 3), alpha (h, w)) into ``frame`` (H, W, 3) uint8, centred at
+    ``centre`` (x, y), rotated and scaled. Returns (new frame, its weight (H, W) float32, the 2 x 2
+    rotation-scale matrix)."""
+    height, width = frame.shape[:2]
+    th, tw = alpha.shape
+    a = math.radians(angle_deg)
+    rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]) * scale
+    affine = np.hstack([rot, (centre - rot @ np.array([tw / 2, th / 2]))[:, None]])
+    warped = cv2.warpAffine(texture, affine, (width, height), flags=cv2.INTER_LINEAR)
+    weight = cv2.warpAffine(alpha, affine, (width, height), flags=cv2.INTER_LINEAR)[..., None]
+    return (frame * (1 - weight) + warped * weight).astype(np.uint8), weight[..., 0], rot
+
+
 def render(spec: SequenceSpec):
     """Yield (frame RGB, polygon (4, 2), visible mask (H, W), tags dict) per frame."""
     rng = np.random.default_rng(spec.seed)
     width, height = spec.size
-    background = _photo(BACKGROUNDS[rng.integers(len(BACKGROUNDS))])
-    zoom = max(1.5 * width / background.shape[1], 1.5 * height / background.shape[0])
-    background = cv2.resize(background, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_LINEAR)
+    background = _background(rng, spec.size)
     texture, alpha = _target(rng, spec.target_size)
     tw, th = spec.target_size
     n = spec.length
@@ -123,13 +145,9 @@ def render(spec: SequenceSpec):
     for t in range(n):
         x0, y0 = pan[t].astype(int)
         frame = background[y0 : y0 + height, x0 : x0 + width].copy()
-        a, s = math.radians(angles[t]), scales[t]
-        rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]) * s
-        affine = np.hstack([rot, (centres[t] - rot @ np.array([tw / 2, th / 2]))[:, None]])
-        warped = cv2.warpAffine(texture, affine, (width, height), flags=cv2.INTER_LINEAR)
-        weight = cv2.warpAffine(alpha, affine, (width, height), flags=cv2.INTER_LINEAR)[..., None]
-        frame = (frame * (1 - weight) + warped * weight).astype(np.uint8)
-        visible = weight[..., 0] > 0.5
+        s = scales[t]
+        frame, weight, rot = _composite(frame, texture, alpha, centres[t], angles[t], s)
+        visible = weight > 0.5
         occluded = occ_start <= t < occ_start + occ_len
         if occluded:  # a grey bar sweeping across the target
             bx = int(centres[t][0] - tw * s / 2 + (t - occ_start + 1) / occ_len * tw * s)

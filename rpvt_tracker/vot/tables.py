@@ -93,7 +93,19 @@ def _stale_cache(workspace: Path, analysis: Path) -> str | None:
     return None
 
 
-def read_analysis(workspace: str | Path, name: str | None = None) -> BenchmarkResult:
+@dataclass(frozen=True)
+class AnalysisFile:
+    """The ``baseline`` experiment of a ``vot analysis`` JSON file: its trackers, and per analysis
+    its class name (e.g. ``EAOScore``) with one result per tracker; plus a stale-cache warning."""
+
+    path: Path
+    trackers: list[str]
+    analyses: list[tuple[str, list]]
+    warning: str | None
+
+
+def load_analysis(workspace: str | Path, name: str | None = None) -> AnalysisFile:
+    """``<workspace>/analysis/<name>.json``, or the newest analysis file when ``name`` is None."""
     workspace = Path(workspace)
     if not (workspace / "config.yaml").is_file():
         raise FileNotFoundError(f"{workspace}: not a VOT workspace (no config.yaml)")
@@ -107,15 +119,21 @@ def read_analysis(workspace: str | Path, name: str | None = None) -> BenchmarkRe
             raise FileNotFoundError(f"{workspace / 'analysis'}: no analysis JSON (run vot analysis first)")
         path = found[-1]
     data = json.loads(path.read_text())
-    benchmark, offline = _benchmark_of(workspace)
     baseline = data.get("results", {}).get("baseline")
     if baseline is None:
         raise ValueError(f"{path}: has no 'baseline' experiment")
-    trackers = list(data["trackers"])
-    values: dict[str, dict[str, float]] = {t: {} for t in trackers}
-    for spec, per_tracker in zip(baseline["parameters"]["analyses"], baseline["results"]):
-        kind = spec["type"].rsplit(".", 1)[-1]
-        for tracker, result in zip(trackers, per_tracker):
+    kinds = [spec["type"].rsplit(".", 1)[-1] for spec in baseline["parameters"]["analyses"]]
+    return AnalysisFile(path, list(data["trackers"]), list(zip(kinds, baseline["results"])), _stale_cache(workspace, path))
+
+
+def read_analysis(workspace: str | Path, name: str | None = None) -> BenchmarkResult:
+    workspace = Path(workspace)
+    analysis = load_analysis(workspace, name)
+    path = analysis.path
+    benchmark, offline = _benchmark_of(workspace)
+    values: dict[str, dict[str, float]] = {t: {} for t in analysis.trackers}
+    for kind, per_tracker in analysis.analyses:
+        for tracker, result in zip(analysis.trackers, per_tracker):
             if kind == "EAOScore":
                 values[tracker]["eao"] = float(result[0])
             elif kind == "AverageAccuracyRobustness":
@@ -125,7 +143,7 @@ def read_analysis(workspace: str | Path, name: str | None = None) -> BenchmarkRe
         if {"eao", "accuracy", "robustness"} - set(v):
             raise ValueError(f"{path}: tracker {tracker} lacks EAO or AR results in the baseline experiment")
         scores[tracker] = Scores(v["eao"], v["accuracy"], v["robustness"])
-    return BenchmarkResult(benchmark, offline, scores, path, _stale_cache(workspace, path), _sequences_of(workspace))
+    return BenchmarkResult(benchmark, offline, scores, path, analysis.warning, _sequences_of(workspace))
 
 
 def _rows(result: BenchmarkResult, trackers: tuple[str, ...] | None = None) -> list[tuple[str, str, list[str]]]:

@@ -20,12 +20,13 @@ from the zip ``vot pack`` writes.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from .tables import load_analysis
 
 COLUMNS = ("Q", "A", "R", "NRE", "DRE", "ADQ")
 ARROWS = {"Q": "up", "A": "up", "R": "up", "NRE": "down", "DRE": "down", "ADQ": "up"}
@@ -34,11 +35,12 @@ ARROWS = {"Q": "up", "A": "up", "R": "up", "NRE": "down", "DRE": "down", "ADQ": 
 @dataclass(frozen=True)
 class VotsResult:
     """One VOTS workspace's analysis: per tracker, its values in ``COLUMNS`` order (NaN where
-    the toolkit left a measure undefined)."""
+    the toolkit left a measure undefined), and a stale-cache warning or None."""
 
     title: str
     scores: dict[str, tuple[float, ...]]
     source: Path
+    warning: str | None = None  # results newer than the toolkit's analysis cache (tables.py)
 
 
 def is_vots_workspace(workspace: str | Path) -> bool:
@@ -63,24 +65,10 @@ def read_vots_analysis(workspace: str | Path, name: str | None = None) -> VotsRe
             f"pack the results (vot pack --workspace {workspace} TRACKER) and submit the zip to the challenge"
         )
     title = yaml.safe_load((workspace / stack).read_text()).get("title", stack)
-    if name:
-        path = workspace / "analysis" / f"{name}.json"
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such analysis (run: vot analysis --workspace {workspace} --name {name} ...)")
-    else:
-        found = sorted((workspace / "analysis").glob("*.json"), key=lambda p: p.stat().st_mtime)
-        if not found:
-            raise FileNotFoundError(f"{workspace / 'analysis'}: no analysis JSON (run vot analysis first)")
-        path = found[-1]
-    data = json.loads(path.read_text())
-    baseline = data.get("results", {}).get("baseline")
-    if baseline is None:
-        raise ValueError(f"{path}: has no 'baseline' experiment")
-    trackers = list(data["trackers"])
-    values: dict[str, dict[str, float]] = {t: {} for t in trackers}
-    for spec, per_tracker in zip(baseline["parameters"]["analyses"], baseline["results"]):
-        kind = spec["type"].rsplit(".", 1)[-1]
-        for tracker, result in zip(trackers, per_tracker):
+    analysis = load_analysis(workspace, name)
+    values: dict[str, dict[str, float]] = {t: {} for t in analysis.trackers}
+    for kind, per_tracker in analysis.analyses:
+        for tracker, result in zip(analysis.trackers, per_tracker):
             if kind == "AverageAccuracy":
                 values[tracker]["Q"] = _number(result[0])
             elif kind == "AccuracyRobustness":
@@ -91,9 +79,9 @@ def read_vots_analysis(workspace: str | Path, name: str | None = None) -> VotsRe
     for tracker, v in values.items():
         missing = [c for c in COLUMNS if c not in v]
         if missing:
-            raise ValueError(f"{path}: tracker {tracker} lacks {', '.join(missing)} (the stack's analyses are not VOTS's)")
+            raise ValueError(f"{analysis.path}: tracker {tracker} lacks {', '.join(missing)} (the stack's analyses are not VOTS's)")
         scores[tracker] = tuple(v[c] for c in COLUMNS)
-    return VotsResult(title, scores, path)
+    return VotsResult(title, scores, analysis.path, analysis.warning)
 
 
 def _number(value) -> float:
