@@ -86,8 +86,8 @@ def test_workspace_templates_and_errors(tmp_path):
     stack = (ws / "stack.yaml").read_text()
     assert "low: 3, high: 27" in stack and "{" not in stack.replace("{type", "")
     assert (ws / "sequences" / "list.txt").read_text().split() == ["vot2018-01"]
-    # D3S, D3S-MS, RPVT, their three -lite twins, the two VOTS entries, and the static-box baseline
-    assert (ws / "trackers.ini").read_text().count("command = rpvt_tracker.vot.server") == 9
+    # D3S, D3S-MS, RPVT, their three -lite twins, RPVT-lite-realtime, the two VOTS entries, the static-box baseline
+    assert (ws / "trackers.ini").read_text().count("command = rpvt_tracker.vot.server") == 10
     assert set(available_stacks()) >= {"vots2025/main", "vots2025/realtime", "vots2025/main-offline"}
     vots = materialize("vots2025/main-offline", tmp_path / "vots", count=2, length=12)
     assert (vots / "sequences" / "list.txt").read_text().split() == ["vots2025-01", "vots2025-02"]

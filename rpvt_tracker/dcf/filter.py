@@ -43,10 +43,15 @@ class DCFFeatures(nn.Module):
 
     def forward(self, patches: torch.Tensor) -> torch.Tensor:
         x = ((patches / 255 - self.mean) / self.std).contiguous(memory_format=self.layout)
-        feat = torch.cat([self.trunk(chunk).layer3 for chunk in x.split(self.max_batch)])
-        # Mean square activation 1 per sample: the filter sees contrast-normalised features.
-        norm = (feat.reshape(feat.shape[0], -1) ** 2).sum(1) / feat[0].numel() + 1e-10
-        return feat / norm.sqrt().view(-1, 1, 1, 1)
+        return self.normalize(torch.cat([self.trunk(chunk).layer3 for chunk in x.split(self.max_batch)]))
+
+    @staticmethod
+    def normalize(layer3: torch.Tensor) -> torch.Tensor:
+        """(N, C, s, s) trunk features -> the DCF's: mean square activation 1 per sample, so the
+        filter sees contrast-normalised features. (The shared-backbone tracker calls this on the
+        segmentation crop's own layer3.)"""
+        norm = (layer3.reshape(layer3.shape[0], -1) ** 2).sum(1) / layer3[0].numel() + 1e-10
+        return layer3 / norm.sqrt().view(-1, 1, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -136,11 +141,21 @@ class OnlineDCF:
         self.previous_index: int | None = None
 
     # -- per frame ----------------------------------------------------------------------------
-    def localize(self, image: torch.Tensor, pos: torch.Tensor, target_scale: float, target_sz: torch.Tensor) -> Localization:
+    def localize(
+        self, image: torch.Tensor | None, pos: torch.Tensor, target_scale: float, target_sz: torch.Tensor,
+        *, features: torch.Tensor | None = None,
+    ) -> Localization:
+        """The target's displacement from ``pos`` in ``image`` (1, 3, H, W), sampled at
+        ``target_scale``; or, with ``features`` (1, C, s, s) (``DCFFeatures.normalize``d), in the
+        sample those features came from, already cut around ``pos`` at that scale."""
         p = self.p
         n_out = p.sample_size
-        patch = sample_patch(image, pos, float(torch.tensor(target_scale, dtype=torch.float32)) * n_out, n_out)
-        sample = project(self.features(patch), self.projection)
+        if features is None:
+            patch = sample_patch(image, pos, float(torch.tensor(target_scale, dtype=torch.float32)) * n_out, n_out)
+            features = self.features(patch)
+        elif features.shape[-2:] != (p.feature_size, p.feature_size):
+            raise ValueError(f"DCF features must be {p.feature_size}x{p.feature_size} cells (sample {n_out} px), got {tuple(features.shape)}")
+        sample = project(features, self.projection)
         raw = conv_same(sample, self.filter)
         scores = interpolate_scores(raw, n_out, p.kernel_size)[0, 0] * self.window
         scores = torch.roll(scores, shifts=(n_out // 2, n_out // 2), dims=(0, 1))  # zero shift at centre

@@ -161,6 +161,9 @@ class EfficientNetLiteTrunk(nn.Module):
         self.body.requires_grad_(False)
         self.adapters = nn.ModuleList(nn.Conv2d(c, w, 1) for c, w in zip(self.spec.widths, RESNET_WIDTHS))
         self._folded: FoldedBody | None = None
+        # Levels returned without their adapter: set by ``models.inference`` on its copies, whose
+        # head convolutions read these levels with the adapter folded in.
+        self.raw_levels: tuple[int, ...] = ()
         # New body weights (a state dict, ImageNet's) make the folded copy stale.
         self.body.register_load_state_dict_post_hook(lambda module, keys: self._drop_folded())
         self.train(False)
@@ -189,8 +192,10 @@ class EfficientNetLiteTrunk(nn.Module):
         return self
 
     def forward(self, images: torch.Tensor) -> BackboneFeatures:
-        """images (B, 3, H, W) -> (64 @ H/2, 256 @ H/4, 512 @ H/8, 1024 @ H/16)."""
-        return BackboneFeatures(*(adapt(t) for adapt, t in zip(self.adapters, self.folded_taps(images))))
+        """images (B, 3, H, W) -> (64 @ H/2, 256 @ H/4, 512 @ H/8, 1024 @ H/16); a level in
+        ``raw_levels`` keeps the body's width (16, 24, 40)."""
+        taps = self.folded_taps(images)
+        return BackboneFeatures(*(t if i in self.raw_levels else adapt(t) for i, (adapt, t) in enumerate(zip(self.adapters, taps))))
 
     def folded_taps(self, images: torch.Tensor) -> list[torch.Tensor]:
         """The body's four tapped levels (before the adapters), through the folded copy."""

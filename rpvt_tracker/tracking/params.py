@@ -108,6 +108,16 @@ class AbsenceParams:
 class TrackerParams:
     """All tracker parameters: ``dcf`` (localisation), ``segmentation`` and ``absence``.
 
+    ``shared_backbone``: one backbone pass a frame serves both the DCF and the segmentation.
+    D3S runs the backbone twice a frame: on the DCF's sample around the previous position, then
+    on the segmentation crop around the DCF's new estimate. Shared, the crop is cut once, around
+    the previous position; the DCF localises on its stride-16 features, and the head segments
+    the same features with its distance map centred on the DCF's estimate instead of the crop's
+    centre. The DCF's sample must then be the segmentation crop: ``dcf.sample_size`` equal to
+    ``segmentation.output_size`` and ``dcf.search_area_scale`` to
+    ``segmentation.search_area_factor`` (checked here), and the DCF runs on the segmentation
+    network's own backbone.
+
     A first-frame *mask* (VOT2020) keeps these tracking-mode values. D3S switched to its
     video-segmentation settings there (mask threshold 0.2, scale limits 0.9/1.1), tuned on
     DAVIS; a VOT tracker is judged on tracking, so we do not.
@@ -116,6 +126,19 @@ class TrackerParams:
     dcf: DCFParams = field(default_factory=DCFParams)
     segmentation: SegmentationParams = field(default_factory=SegmentationParams)
     absence: AbsenceParams = field(default_factory=AbsenceParams)
+    shared_backbone: bool = False
+
+    def __post_init__(self) -> None:
+        if self.shared_backbone:
+            d, s = self.dcf, self.segmentation
+            if d.sample_size != s.output_size or abs(d.search_area_scale - s.search_area_factor) > 1e-6:
+                raise ValueError(
+                    "shared_backbone: the DCF's sample must be the segmentation crop, but dcf.sample_size / search_area_scale = "
+                    f"{d.sample_size} / {d.search_area_scale} and segmentation.output_size / search_area_factor = "
+                    f"{s.output_size} / {s.search_area_factor}"
+                )
+            if s.output_size % d.feature_stride:
+                raise ValueError(f"shared_backbone: the crop side {s.output_size} must be a multiple of the feature stride {d.feature_stride}")
 
 
 #: Named parameter sets (``rpvt track --params``, ``RPVT_PARAMS`` in trackers.ini).
@@ -129,15 +152,26 @@ class TrackerParams:
 #: held-out ones.
 #: ``d3s-vots``, ``lite-vots``: the same, with absent targets reported (``AbsenceParams``), for
 #: the VOTS stacks.
+#: ``lite-realtime``: ``lite`` with one backbone pass a frame (``shared_backbone``) on a
+#: 256-pixel crop 8/3 x the target's size, so the target keeps the 96 pixels a side it has in
+#: the 384-pixel, 4x crop the heads were trained on; the DCF's sample is that crop, and the DCF
+#: scale check is off (it costs a second backbone pass). Chosen on DAVIS 2016 train-split
+#: sequences (BENCHMARKS.md, "Real time"); 2.5x faster than ``lite`` on a 2-core CPU.
 _STABLE_SCALE = SegmentationParams(min_area_ratio=0.5, dcf_scale_check=True)
 _LITE = TrackerParams(segmentation=replace(_STABLE_SCALE, mask_threshold=0.65))
 _ABSENCE = AbsenceParams(enabled=True)
+_REALTIME = TrackerParams(
+    dcf=DCFParams(sample_size=256, search_area_scale=8 / 3),
+    segmentation=replace(_LITE.segmentation, output_size=256, search_area_factor=8 / 3, dcf_scale_check=False),
+    shared_backbone=True,
+)
 PRESETS: dict[str, TrackerParams] = {
     "d3s": TrackerParams(),
     "stable-scale": TrackerParams(segmentation=_STABLE_SCALE),
     "lite": _LITE,
     "d3s-vots": TrackerParams(absence=_ABSENCE),
     "lite-vots": replace(_LITE, absence=_ABSENCE),
+    "lite-realtime": _REALTIME,
 }
 
 
@@ -163,18 +197,28 @@ def tracker_params(spec: str) -> TrackerParams:
         raise ValueError(f"tracker parameters {path}: not JSON: {err}") from None
     if not isinstance(overrides, dict):
         raise ValueError(f"tracker parameters {path}: must be a JSON object, got {type(overrides).__name__}")
-    unknown = sorted(set(overrides) - {"preset", "dcf", "segmentation", "absence"})
+    unknown = sorted(set(overrides) - {"preset", "dcf", "segmentation", "absence", "shared_backbone"})
     if unknown:
-        raise ValueError(f"tracker parameters {path}: unknown keys {', '.join(unknown)} (known: preset, dcf, segmentation, absence)")
+        known = "preset, dcf, segmentation, absence, shared_backbone"
+        raise ValueError(f"tracker parameters {path}: unknown keys {', '.join(unknown)} (known: {known})")
     preset = overrides.get("preset", "d3s")
     if preset not in PRESETS:
         raise ValueError(f"tracker parameters {path}: unknown preset {preset!r}; known: {', '.join(PRESETS)}")
     base = PRESETS[preset]
-    return TrackerParams(
-        dcf=_override(base.dcf, overrides.get("dcf", {}), f"{path}: dcf"),
-        segmentation=_override(base.segmentation, overrides.get("segmentation", {}), f"{path}: segmentation"),
-        absence=_override(base.absence, overrides.get("absence", {}), f"{path}: absence"),
-    )
+    shared = overrides.get("shared_backbone", base.shared_backbone)
+    if not isinstance(shared, bool):
+        raise ValueError(f"tracker parameters {path}: shared_backbone: expected true or false, got {shared!r}")
+    try:
+        return TrackerParams(
+            dcf=_override(base.dcf, overrides.get("dcf", {}), f"{path}: dcf"),
+            segmentation=_override(base.segmentation, overrides.get("segmentation", {}), f"{path}: segmentation"),
+            absence=_override(base.absence, overrides.get("absence", {}), f"{path}: absence"),
+            shared_backbone=shared,
+        )
+    except ValueError as err:
+        if str(err).startswith("tracker parameters"):
+            raise
+        raise ValueError(f"tracker parameters {path}: {err}") from None
 
 
 def params_to_dict(params: TrackerParams) -> dict[str, Any]:

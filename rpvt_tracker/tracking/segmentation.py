@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import torch
 
-from ..geometry import crop_window, fit_box_to_mask, largest_contour, min_area_box, paste_probability, sample_target
+from ..geometry import CropWindow, crop_window, fit_box_to_mask, largest_contour, min_area_box, paste_probability, sample_target
 from ..geometry.boxfit import MIN_CONTOUR_AREA
 from ..models.network import IMAGENET_MEAN, IMAGENET_STD
 from .params import SegmentationParams
@@ -67,6 +67,43 @@ class Segmentation:
     visible: float = 1.0
 
 
+@dataclass(frozen=True)
+class Crop:
+    """A square crop around the target, as the segmentation network sees it.
+
+    * ``pixels``: (S, S, 3) uint8 RGB, S = ``SegmentationParams.output_size``.
+    * ``centre_xy``: the point it was cut around (image pixels); crop pixel S/2 maps to it.
+    * ``box``: (x, y, w, h) the box it was cut around, in float32 arithmetic as D3S builds it.
+    * ``scale``: S / the crop's side in image pixels.
+    * ``window``: where in the image the crop lies (``CropWindow``).
+    """
+
+    pixels: np.ndarray
+    centre_xy: tuple[float, float]
+    box: tuple[float, float, float, float]
+    scale: float
+    window: CropWindow
+
+    def to_crop(self, points_xy: np.ndarray) -> np.ndarray:
+        """(N, 2) image (x, y) -> crop pixel coordinates (the inverse of ``to_image``)."""
+        return (np.asarray(points_xy, dtype=np.float64) - np.array(self.centre_xy)) * self.scale + self.pixels.shape[0] / 2
+
+    def to_image(self, points_xy: np.ndarray) -> np.ndarray:
+        """(N, 2) crop (x, y) -> image coordinates (D3S's mapping, about ``centre_xy``)."""
+        return (np.asarray(points_xy, dtype=np.float64) - self.pixels.shape[0] / 2) / self.scale + np.array(self.centre_xy)
+
+
+def cut_crop(image: np.ndarray, center_xy: tuple[float, float], size_wh: tuple[float, float], params: SegmentationParams) -> Crop:
+    """The crop ``params.search_area_factor`` x the target's size around ``center_xy``."""
+    (cx, cy), (w, h) = center_xy, size_wh
+    # float32 arithmetic, as the reference builds this box from float32 tensors (the crop's
+    # banker's rounding can flip on the last bit).
+    f32 = np.float32
+    box = (float(f32(cx) - f32(w) / f32(2)), float(f32(cy) - f32(h) / f32(2)), float(w), float(h))
+    pixels, scale = sample_target(image, np.array(box), params.search_area_factor, params.output_size)
+    return Crop(pixels, (float(cx), float(cy)), box, scale, crop_window(box, params.search_area_factor, params.output_size))
+
+
 def segment_frame(
     image: np.ndarray,
     center_xy: tuple[float, float],
@@ -77,13 +114,15 @@ def segment_frame(
     rotated: bool,
 ) -> Segmentation | None:
     """Segment the target around ``center_xy``; None when no contour exceeds 50 px."""
-    (cx, cy), (w, h) = center_xy, size_wh
-    # float32 arithmetic, as the reference builds this box from float32 tensors (the crop's
-    # banker's rounding can flip on the last bit).
-    f32 = np.float32
-    box = (float(f32(cx) - f32(w) / f32(2)), float(f32(cy) - f32(h) / f32(2)), float(w), float(h))
-    crop, scale = sample_target(image, np.array(box), params.search_area_factor, params.output_size)
-    logits = logits_fn(normalize_crop(crop), box)
+    crop = cut_crop(image, center_xy, size_wh, params)
+    return segment_crop(crop, logits_fn(normalize_crop(crop.pixels), crop.box), image.shape[:2], params, rotated=rotated)
+
+
+def segment_crop(
+    crop: Crop, logits: torch.Tensor, image_shape: tuple[int, int], params: SegmentationParams, *, rotated: bool
+) -> Segmentation | None:
+    """The network's logits (1, 2, S, S) on ``crop`` -> the image's segmentation; None when no
+    contour exceeds 50 px."""
     prob = torch.softmax(logits, dim=1)[0, 0].float().cpu().numpy()  # the one device sync per frame
     binary = (prob > params.mask_threshold).astype(np.uint8)
     contour, area = largest_contour(binary)
@@ -99,14 +138,11 @@ def segment_frame(
             ratio = _area(fitted) / _area(crop_box)
             if params.box_area_ratio[0] < ratio < params.box_area_ratio[1]:
                 polygon = fitted
-    half = params.output_size / 2
-    to_image = lambda pts: (pts - half) / scale + np.array([cx, cy])  # noqa: E731
-    window = crop_window(box, params.search_area_factor, params.output_size)
     keep = cv2.dilate(filled, np.ones((params.mask_dilation, params.mask_dilation), np.uint8))
-    probability = paste_probability(prob * keep, window, image.shape[:2])
+    probability = paste_probability(prob * keep, crop.window, image_shape)
     mask = probability > params.mask_threshold
-    visible = min(1.0, float(np.count_nonzero(mask)) * scale**2 / area)
-    return Segmentation(to_image(crop_box), to_image(polygon), area, mask, probability, visible)
+    visible = min(1.0, float(np.count_nonzero(mask)) * crop.scale**2 / area)
+    return Segmentation(crop.to_image(crop_box), crop.to_image(polygon), area, mask, probability, visible)
 
 
 def _area(corners: np.ndarray) -> float:

@@ -24,10 +24,12 @@ from ..dcf.filter import FLAG_HARD_NEGATIVE, FLAG_NOT_FOUND
 from ..geometry import distance_map, sample_target
 from ..geometry.regions import Region
 from ..models import SegmentationNetwork, Template
+from ..models.backbone import BackboneFeatures
+from ..models.inference import fold_batchnorm
 from .absence import Presence, observe, sees_target
 from .inputs import check_frame, init_geometry
 from .params import TrackerParams
-from .segmentation import LogitsFn, normalize_crop, poly_to_box, segment_frame
+from .segmentation import Crop, LogitsFn, cut_crop, normalize_crop, poly_to_box, segment_crop, segment_frame
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,10 @@ class Tracker:
     does the bookkeeping). The network is shared; nothing of one target reaches another.
 
     Args:
-        network: a loaded ``SegmentationNetwork`` (any variant); moved to ``device``.
+        network: a loaded ``SegmentationNetwork`` (any variant); the tracker runs an inference
+            copy of it on ``device`` (``self.network``), BatchNorm folded in.
         dcf_backbone: the DCF's feature network (a ResNet-50 trunk); default: the network's own
-            backbone, shared (D3S used separate ImageNet weights).
+            backbone (D3S used separate ImageNet weights). Not with ``params.shared_backbone``.
         params: ``TrackerParams``.
         device: where the networks run.
     """
@@ -101,8 +104,12 @@ class Tracker:
     ) -> None:
         self.params = params or TrackerParams()
         self.device = torch.device(device)
-        self.network = network.to(self.device).eval()
-        backbone = dcf_backbone.to(self.device) if dcf_backbone is not None else network.feature_extractor
+        if self.params.shared_backbone and dcf_backbone is not None:
+            raise ValueError("shared_backbone: the DCF reads the segmentation network's own features; a separate dcf_backbone cannot be shared")
+        # Inference copies with BatchNorm folded into the convolutions (models/inference.py): the
+        # same function, fewer passes; the caller's modules are left untouched.
+        self.network = fold_batchnorm(network).to(self.device)
+        backbone = fold_batchnorm(dcf_backbone).to(self.device) if dcf_backbone is not None else self.network.feature_extractor
         # Channels-last inputs make CPU convolutions 15-30% faster (BENCHMARKS.md); the networks'
         # own weights are left as they are (they may be shared with other code).
         cpu = self.device.type == "cpu"
@@ -175,9 +182,18 @@ class Tracker:
         check_frame(image, seq.image_shape)
         p, sp = self.params, self.params.segmentation
         seq.frame += 1
-        im = self._to_tensor(image)
         sample_pos, sample_scale = seq.pos.clone(), seq.target_scale
-        loc = seq.dcf.localize(im, sample_pos, sample_scale, seq.target_sz)
+        shared = None
+        if p.shared_backbone:  # one crop, one backbone pass: the DCF's sample is the segmentation crop
+            im = None
+            size = (float(seq.target_sz[1]), float(seq.target_sz[0]))
+            crop = cut_crop(image, (float(sample_pos[1]), float(sample_pos[0])), size, sp)
+            feats = self.network.extract(normalize_crop(crop.pixels).to(self.device, memory_format=self._layout))
+            shared = (crop, feats)
+            loc = seq.dcf.localize(None, sample_pos, sample_scale, seq.target_sz, features=DCFFeatures.normalize(feats.layer3))
+        else:
+            im = self._to_tensor(image)
+            loc = seq.dcf.localize(im, sample_pos, sample_scale, seq.target_sz)
         new_pos = sample_pos + loc.translation
 
         uncertainty = 0.0
@@ -194,7 +210,7 @@ class Tracker:
 
         result = None
         if uncertainty < sp.uncertainty_segment:
-            result = self._segment(image, im, seq, new_pos, uncertainty, (sample_pos, sample_scale, loc.max_score))
+            result = self._segment(image, im, seq, new_pos, uncertainty, (sample_pos, sample_scale, loc.max_score), shared)
         if result is None:
             seq.pos = new_pos.clone()
 
@@ -217,6 +233,15 @@ class Tracker:
         return self._prediction(seq, corners, None, confidence, False, present)
 
     # -- internals -----------------------------------------------------------------------------
+    def _shared_logits(self, crop: Crop, feats: BackboneFeatures, pos: torch.Tensor, template: Template) -> torch.Tensor:
+        """The head on the shared pass's features, its distance map centred on the DCF's
+        estimate ``pos`` (y, x) instead of the crop's centre; (1, 2, S, S) logits."""
+        size = self.params.segmentation.output_size
+        (x, y), = crop.to_crop(np.array([[float(pos[1]), float(pos[0])]]))
+        # D3S's run-time distance map is one pixel off the 0-based centre (see __init__).
+        distance = torch.from_numpy(distance_map((size, size), (x - 1, y - 1)))[None, None].to(self.device)
+        return self.network.segment(feats, template, distance).logits
+
     def _to_tensor(self, image: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(image).to(self.device).permute(2, 0, 1)[None].float()
 
@@ -230,16 +255,22 @@ class Tracker:
         seq.pos = torch.max(torch.min(new_pos, size - offset), offset)
 
     def _segment(
-        self, image: np.ndarray, im: torch.Tensor, seq: TargetState, pos: torch.Tensor, uncertainty: float,
-        dcf_view: tuple[torch.Tensor, float, float],
+        self, image: np.ndarray, im: torch.Tensor | None, seq: TargetState, pos: torch.Tensor, uncertainty: float,
+        dcf_view: tuple[torch.Tensor, float, float], shared: tuple[Crop, BackboneFeatures] | None,
     ):
-        """``dcf_view``: the localisation's sample (centre (y, x), scale) and its response peak.
+        """``dcf_view``: the localisation's sample (centre (y, x), scale) and its response peak;
+        ``im``: the frame as a tensor (None: made here if the DCF needs it); ``shared``: the crop
+        and features of the shared-backbone pass (None: cut a crop around ``pos``).
         Returns the segmentation when its output is accepted, else None."""
         sp = self.params.segmentation
-        logits_fn: LogitsFn = lambda crop, box: self.segment_logits(crop, box, seq.template)  # noqa: E731
-        centre = (float(pos[1]), float(pos[0]))
-        size = (float(seq.target_sz[1]), float(seq.target_sz[0]))
-        seg = segment_frame(image, centre, size, logits_fn, sp, rotated=seq.rotated)
+        if shared is None:
+            logits_fn: LogitsFn = lambda crop, box: self.segment_logits(crop, box, seq.template)  # noqa: E731
+            centre = (float(pos[1]), float(pos[0]))
+            size = (float(seq.target_sz[1]), float(seq.target_sz[0]))
+            seg = segment_frame(image, centre, size, logits_fn, sp, rotated=seq.rotated)
+        else:
+            crop, feats = shared
+            seg = segment_crop(crop, self._shared_logits(crop, feats, pos, seq.template), image.shape[:2], sp, rotated=seq.rotated)
         if seg is None:
             return None
         mean_area = float(np.mean(seq.mask_areas))
@@ -260,6 +291,7 @@ class Tracker:
                     # Both views are centred where the localisation sampled, with the same
                     # filter, so its peak is the old scale's and one more sample suffices.
                     view_pos, view_scale, view_peak = dcf_view
+                    im = self._to_tensor(image) if im is None else im
                     if view_scale == old:
                         at_old, (at_new,) = view_peak, seq.dcf.peaks(im, view_pos, [proposed])
                     else:  # the scale was clamped to its bounds since the localisation

@@ -14,7 +14,7 @@ RPVT_DEVICE        auto (default), cpu, cuda, cuda:N
 RPVT_THREADS       CPU threads (default: torch's choice)
 RPVT_OUTPUT        auto (default: a mask after a mask initialisation, else the rotated-box
                    polygon), mask or polygon
-RPVT_PARAMS        tracker parameter set: d3s (default, D3S's values), stable-scale or lite
+RPVT_PARAMS        tracker parameter set: d3s (default, D3S's values), stable-scale, lite, lite-realtime, ...
                    (``rpvt_tracker.tracking.params.PRESETS``), or an absolute path to a JSON
                    file of overrides (``tracker_params``; unknown keys are errors)
 =================  ==========================================================================

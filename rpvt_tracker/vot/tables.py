@@ -5,6 +5,10 @@ Reads ``<workspace>/analysis/<name>.json`` (the newest, unless a name is given),
 RPVT paper does -- Tables 1-3 (VOT2016, VOT2018, VOT2020: EAO, A, R) and the ablation Table 6
 (VOT2016: D3S, D3S-MS, RPVT) -- with the paper's published numbers alongside, marked as such.
 
+A workspace with the toolkit's ``realtime`` experiment (``vot2020/realtime-davis``) also gets
+each tracker's real-time EAO, beside the baseline one: the same starts with frames fed at the
+sequence's frame rate, a late answer standing in for the frames it overran.
+
 Robustness is what the toolkit computes: for reset-based stacks (VOT2016/2018) the mean number
 of failures per sequence (lower is better); for anchor-based ones (VOT2020) the fraction of
 frames tracked before failure (higher is better). Numbers measured on generated ("offline")
@@ -40,6 +44,7 @@ class Scores:
     eao: float
     accuracy: float
     robustness: float
+    realtime_eao: float | None = None  # the ``realtime`` experiment's EAO, where the stack has one
 
 
 @dataclass(frozen=True)
@@ -96,12 +101,14 @@ def _stale_cache(workspace: Path, analysis: Path) -> str | None:
 @dataclass(frozen=True)
 class AnalysisFile:
     """The ``baseline`` experiment of a ``vot analysis`` JSON file: its trackers, and per analysis
-    its class name (e.g. ``EAOScore``) with one result per tracker; plus a stale-cache warning."""
+    its class name (e.g. ``EAOScore``) with one result per tracker; the same for every other
+    experiment in ``experiments`` (e.g. ``realtime``); plus a stale-cache warning."""
 
     path: Path
     trackers: list[str]
     analyses: list[tuple[str, list]]
     warning: str | None
+    experiments: dict[str, list[tuple[str, list]]] | None = None
 
 
 def load_analysis(workspace: str | Path, name: str | None = None) -> AnalysisFile:
@@ -122,8 +129,11 @@ def load_analysis(workspace: str | Path, name: str | None = None) -> AnalysisFil
     baseline = data.get("results", {}).get("baseline")
     if baseline is None:
         raise ValueError(f"{path}: has no 'baseline' experiment")
-    kinds = [spec["type"].rsplit(".", 1)[-1] for spec in baseline["parameters"]["analyses"]]
-    return AnalysisFile(path, list(data["trackers"]), list(zip(kinds, baseline["results"])), _stale_cache(workspace, path))
+    experiments = {}
+    for experiment, content in data["results"].items():
+        kinds = [spec["type"].rsplit(".", 1)[-1] for spec in content["parameters"]["analyses"]]
+        experiments[experiment] = list(zip(kinds, content["results"]))
+    return AnalysisFile(path, list(data["trackers"]), experiments["baseline"], _stale_cache(workspace, path), experiments)
 
 
 def read_analysis(workspace: str | Path, name: str | None = None) -> BenchmarkResult:
@@ -138,16 +148,24 @@ def read_analysis(workspace: str | Path, name: str | None = None) -> BenchmarkRe
                 values[tracker]["eao"] = float(result[0])
             elif kind == "AverageAccuracyRobustness":
                 values[tracker]["accuracy"], values[tracker]["robustness"] = float(result[0]), float(result[1])
+    for kind, per_tracker in (analysis.experiments or {}).get("realtime", []):
+        if kind == "EAOScore":
+            for tracker, result in zip(analysis.trackers, per_tracker):
+                values[tracker]["realtime_eao"] = float(result[0])
     scores = {}
     for tracker, v in values.items():
         if {"eao", "accuracy", "robustness"} - set(v):
             raise ValueError(f"{path}: tracker {tracker} lacks EAO or AR results in the baseline experiment")
-        scores[tracker] = Scores(v["eao"], v["accuracy"], v["robustness"])
+        scores[tracker] = Scores(v["eao"], v["accuracy"], v["robustness"], v.get("realtime_eao"))
     return BenchmarkResult(benchmark, offline, scores, path, analysis.warning, _sequences_of(workspace))
 
 
+def _realtime(result: BenchmarkResult) -> bool:
+    return any(s.realtime_eao is not None for s in result.scores.values())
+
+
 def _rows(result: BenchmarkResult, trackers: tuple[str, ...] | None = None) -> list[tuple[str, str, list[str]]]:
-    """(tracker, source label, [EAO, A, R]) rows: measured, then published."""
+    """(tracker, source label, [EAO, A, R(, real-time EAO)]) rows: measured, then published."""
     def order(t: str) -> tuple[int, int, str]:  # paper variants, lite variants, then baselines
         base = t.removesuffix("-lite")
         group = 2 if base not in ORDER else int(t.endswith("-lite"))
@@ -155,14 +173,18 @@ def _rows(result: BenchmarkResult, trackers: tuple[str, ...] | None = None) -> l
 
     names = trackers or tuple(sorted(result.scores, key=order))
     measured_label = f"measured ({result.sequences})" if result.offline else "measured"
+    realtime = _realtime(result)
     rows = []
     for t in names:
         s = result.scores.get(t)
-        rows.append((t, measured_label, [_fmt(s.eao), _fmt(s.accuracy), _fmt(s.robustness)] if s else ["-"] * 3))
+        values = [_fmt(s.eao), _fmt(s.accuracy), _fmt(s.robustness)] if s else ["-"] * 3
+        if realtime:
+            values.append(_fmt(s.realtime_eao) if s and s.realtime_eao is not None else "-")
+        rows.append((t, measured_label, values))
     for t in names:
         published = PUBLISHED[result.benchmark].get(t)
-        if published:
-            rows.append((t, "published (paper)", [f"{v:.3f}" for v in published]))
+        if published:  # the paper has no real-time figures
+            rows.append((t, "published (paper)", [f"{v:.3f}" for v in published] + (["-"] if realtime else [])))
     return rows
 
 
@@ -173,7 +195,9 @@ def _fmt(value: float) -> str:
 def markdown(results: list[BenchmarkResult]) -> str:
     out = []
     for title, result, trackers in _tables(results):
-        out += [f"### {title}", "", "| tracker | source | EAO | A | R |", "|---|---|---|---|---|"]
+        extra = _realtime(result)
+        header = "| tracker | source | EAO | A | R |" + (" EAO real-time |" if extra else "")
+        out += [f"### {title}", "", header, "|---|---|---|---|---|" + ("---|" if extra else "")]
         out += [f"| {t} | {label} | {' | '.join(v)} |" for t, label, v in _rows(result, trackers)]
         out.append("")
     return "\n".join(out)
@@ -186,9 +210,9 @@ def latex(results: list[BenchmarkResult]) -> str:
             "\\begin{table}[t]",
             "\\centering",
             f"\\caption{{{title.replace('_', ' ')}}}",
-            "\\begin{tabular}{llccc}",
+            "\\begin{tabular}{llccc" + ("c" if _realtime(result) else "") + "}",
             "\\hline",
-            "Tracker & Source & EAO $\\uparrow$ & A $\\uparrow$ & R \\\\",
+            "Tracker & Source & EAO $\\uparrow$ & A $\\uparrow$ & R" + (" & EAO real-time $\\uparrow$" if _realtime(result) else "") + " \\\\",
             "\\hline",
         ]
         out += [f"{t} & {label} & {' & '.join(v)} \\\\" for t, label, v in _rows(result, trackers)]
