@@ -99,3 +99,20 @@ def test_rle_round_trip_and_text_forms():
 def test_malformed_regions_are_named(bad):
     with pytest.raises(ValueError):
         parse_region(bad)
+
+
+def test_crop_wholly_inside_the_image_is_the_gathered_crop():
+    """The copy-free path for a crop wholly inside the image gives the gather's exact pixels."""
+    import cv2
+
+    from rpvt_tracker.geometry.crop import _indices
+
+    image = np.random.default_rng(5).integers(0, 256, (120, 160, 3)).astype(np.uint8)
+    box = (60.3, 40.8, 20.0, 16.0)
+    win = crop_window(box, 2.0, 64)
+    rows, row_ok = _indices(win.y1, win.size, 120)
+    cols, col_ok = _indices(win.x1, win.size, 160)
+    assert row_ok.all() and col_ok.all()
+    gathered = cv2.resize(image[rows[:, None], cols[None, :]], (64, 64))
+    crop, scale = sample_target(image, np.array(box), 2.0, 64)
+    assert np.array_equal(crop, gathered) and scale == win.scale

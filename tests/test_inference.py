@@ -68,3 +68,22 @@ def test_composed_conv_is_the_adapter_then_the_zero_padded_conv_borders_included
     with torch.no_grad():
         out = composed(x)
         assert out.dtype == torch.float64 and torch.allclose(out, conv.double()(adapter.double()(x)), atol=1e-5)
+
+
+def test_upsampling_blocks_equal_the_blocks_on_the_upsampled_map():
+    from rpvt_tracker.models.blocks import up_conv, upsample2
+    from rpvt_tracker.models.inference import UpsamplingBlock
+
+    net = load_network(WEIGHTS / "rpvt-lite.pth")
+    folded = fold_batchnorm(net)
+    torch.manual_seed(1)
+    for name, channels in (("post1", 16), ("post0", 4)):  # with a ReLU, and the logits' block without
+        block, original = getattr(folded.segm_predictor, name), getattr(net.segm_predictor, name)
+        assert isinstance(block, UpsamplingBlock)
+        for size in ((5, 7), (12, 12)):
+            x = torch.randn(2, channels, *size)
+            with torch.no_grad():
+                expected = original(upsample2(x))
+                assert torch.allclose(block.upsampled(x), expected, atol=1e-5)
+                assert torch.allclose(up_conv(block, x), expected, atol=1e-5) and torch.equal(up_conv(original, x), expected)
+                assert torch.allclose(block(upsample2(x)), expected, atol=1e-5)  # still a plain block too

@@ -34,6 +34,13 @@ def upsample2(x: torch.Tensor) -> torch.Tensor:
     return F.interpolate(x, scale_factor=2.0, mode="nearest")
 
 
+def up_conv(block: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``block(upsample2(x))``: a conv block applied to the 2x nearest-upsampled ``x``. An
+    inference copy's block may do both in one step (``block.upsampled``, models/inference.py)."""
+    upsampled = getattr(block, "upsampled", None)
+    return upsampled(x) if upsampled is not None else block(upsample2(x))
+
+
 def resize_nearest(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """Nearest resampling to ``size`` (H, W); for a 384 -> 24 map it picks pixel 16*i as D3S does."""
     return F.interpolate(x, size=size, mode="nearest")

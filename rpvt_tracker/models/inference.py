@@ -14,6 +14,11 @@ trunk returns those three levels unadapted and each ``f`` convolution reads them
 (``ComposedConv``), 10x fewer multiply-adds there and three wide maps never written. ``layer3``
 stays adapted: the DCF and the matching embedding read its 1024 channels.
 
+Every 3x3 block of the head is also given ``upsampled(x)``, its output on the 2x nearest-upsampled
+``x`` computed from ``x`` itself (``UpsamplingBlock``; the head calls it through
+``blocks.up_conv``): no upsampled map is written, which on a CPU costs as much as the
+convolution on thin maps.
+
 The copy never trains (``train()`` refuses) and shares nothing with the original, which stays
 as it was: a network being trained, or shared with other code, is never changed under it.
 Frozen packaged bodies that fold themselves (``FoldedBody`` in ``lite.py``) are left alone.
@@ -109,6 +114,56 @@ class ComposedConv(nn.Module):
         return F.conv2d(x, self.weight, self.bias, padding=self.padding) + self.correction(tuple(x.shape[-2:]))
 
 
+def subpixel_weights(weight: torch.Tensor, bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """A 3x3 convolution (O, C, 3, 3) on the 2x nearest upsampling of x, as a 3x3 convolution on
+    x with 4 O outputs followed by ``pixel_shuffle(., 2)``.
+
+    Output pixel (2i + a, 2j + b) reads upsampled rows 2i + a + dy, dy in {-1, 0, 1}, which are
+    rows i + (a + dy) // 2 of x: tap dy lands on x's offset (a + dy) // 2, so phase a sums the
+    taps that share an offset. Zero padding maps to zero padding (upsampled row -1 is x's row
+    -1). Channel o * 4 + a * 2 + b holds phase (a, b) of output o, as ``pixel_shuffle`` wants.
+    """
+    out, cin = weight.shape[:2]
+    phases = weight.new_zeros(out, 2, 2, cin, 3, 3)
+    for a in range(2):
+        for b in range(2):
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    phases[:, a, b, :, (a + dy) // 2 + 1, (b + dx) // 2 + 1] += weight[:, :, dy + 1, dx + 1]
+    return phases.reshape(out * 4, cin, 3, 3).contiguous(), bias.repeat_interleave(4)
+
+
+class UpsamplingBlock(nn.Sequential):
+    """A folded conv block (3x3 conv, folded BN, optional ReLU) that can also take its input at
+    half resolution: ``upsampled(x)`` == ``self(upsample2(x))`` (float rounding aside)."""
+
+    def __init__(self, block: nn.Sequential) -> None:
+        super().__init__(*block)
+        conv = block[0]
+        weight, bias = subpixel_weights(conv.weight.detach(), conv.bias.detach())
+        self.register_buffer("phase_weight", weight)
+        self.register_buffer("phase_bias", bias)
+
+    def upsampled(self, x: torch.Tensor) -> torch.Tensor:
+        """x (B, C, H, W) -> (B, O, 2H, 2W)."""
+        y = F.pixel_shuffle(F.conv2d(x, self.phase_weight, self.phase_bias, padding=1), 2)
+        for layer in list(self)[1:]:  # the folded BN's Identity, the ReLU
+            y = layer(y)
+        return y
+
+
+def _upsampling_blocks(root: nn.Module) -> None:
+    """Make every folded 3x3 conv block under ``root`` an ``UpsamplingBlock``."""
+    for parent in list(root.modules()):
+        for name, child in list(parent.named_children()):
+            if (
+                type(child) is nn.Sequential and len(child) >= 2 and type(child[0]) is nn.Conv2d and isinstance(child[1], nn.Identity)
+                and child[0].kernel_size == (3, 3) and child[0].stride == (1, 1) and child[0].padding == (1, 1)
+                and child[0].groups == 1 and child[0].bias is not None
+            ):
+                setattr(parent, name, UpsamplingBlock(child))
+
+
 #: Head blocks that read backbone levels conv1, layer1, layer2 (index in ``BackboneFeatures``).
 _ADAPTED_READERS = (("f0", 0), ("f1", 1), ("f2", 2))
 
@@ -136,6 +191,7 @@ def fold_batchnorm(network: nn.Module) -> nn.Module:
         _fold_children(module)
     if hasattr(folded, "feature_extractor") and hasattr(folded, "segm_predictor"):
         _fold_adapters(folded)
+        _upsampling_blocks(folded.segm_predictor)
     folded.requires_grad_(False)
     folded.__class__ = type(f"Folded{type(network).__name__}", (_InferenceOnly, type(network)), {})
     return folded

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from ..backbone import BackboneFeatures
-from ..blocks import conv_block, upsample2
+from ..blocks import conv_block, up_conv
 from ..matching import MatchResult, Template, make_template, match
 
 #: Decoder widths of the D3S pathway per level, coarse to fine.
@@ -128,12 +128,12 @@ class D3SHead(nn.Module):
         """D3S's pathway. mixer_input (B, 2|3, h, w) -> 2-channel logits at 16x its resolution."""
         x24 = self.mixer(mixer_input)
         p48 = self.f2(feats.layer2)
-        x48 = p48 + self.s2(self.s3(upsample2(x24)))
+        x48 = p48 + self.s2(up_conv(self.s3, x24))
         p96 = self.f1(feats.layer1)
-        x96 = p96 + self.s1(self.post2(upsample2(x48)))
+        x96 = p96 + self.s1(up_conv(self.post2, x48))
         p192 = self.f0(feats.conv1)
-        x192 = p192 + self.s0(self.post1(upsample2(x96)))
-        logits = self.post0(upsample2(x192))
+        x192 = p192 + self.s0(up_conv(self.post1, x96))
+        logits = up_conv(self.post0, x192)
         # At the coarsest level the mixer output is both the "backbone" input and stage 1's feature.
         return StageOutput((x24, x48, x96, x192), (x24, p48, p96, p192), logits)
 

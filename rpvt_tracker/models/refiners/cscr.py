@@ -36,7 +36,7 @@ import torch
 from torch import nn
 
 from ..backbone import BackboneFeatures
-from ..blocks import conv_block, upsample2
+from ..blocks import conv_block, up_conv
 from .attention import gaussian_attention
 from .base import D3S_WIDTHS, D3SHead, StageOutput, fuse_stages
 
@@ -82,11 +82,11 @@ class CSCRStage(nn.Module):
         for r in range(1, len(dense)):
             x = (
                 self.cross_stage[r](dense[r])  # eq. (1): all earlier stages at this level
-                + self.same_stage[r - 1](upsample2(x))  # eq. (2): F[b-1, N+1], own stage, lower res
-                + self.prev_stage[r - 1](upsample2(previous[r - 1]))  # eq. (2): F[b-1, N], previous stage
+                + up_conv(self.same_stage[r - 1], x)  # eq. (2): F[b-1, N+1], own stage, lower res
+                + up_conv(self.prev_stage[r - 1], previous[r - 1])  # eq. (2): F[b-1, N], previous stage
             )
             levels.append(x)
-        return StageOutput(tuple(levels), tuple(dense), self.head(upsample2(x)))
+        return StageOutput(tuple(levels), tuple(dense), up_conv(self.head, x))
 
 
 class CSCRHead(D3SHead):

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from ..backbone import BackboneFeatures
-from ..blocks import conv_block, upsample2
+from ..blocks import conv_block, up_conv
 from .attention import clamp_attention
 from .base import D3S_WIDTHS, D3SHead, StageOutput, fuse_stages
 
@@ -69,9 +69,9 @@ class MMSStage(nn.Module):
         x = projected[0]
         levels = [x]
         for upconv, skip in zip(self.upconv, projected[1:]):
-            x = skip + upconv(upsample2(x))
+            x = skip + up_conv(upconv, x)
             levels.append(x)
-        return StageOutput(tuple(levels), projected, self.head(upsample2(x)))
+        return StageOutput(tuple(levels), projected, up_conv(self.head, x))
 
 
 class MultiStageHead(D3SHead):
