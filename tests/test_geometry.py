@@ -101,18 +101,24 @@ def test_malformed_regions_are_named(bad):
         parse_region(bad)
 
 
-def test_crop_wholly_inside_the_image_is_the_gathered_crop():
-    """The copy-free path for a crop wholly inside the image gives the gather's exact pixels."""
+def test_crops_are_the_gather_with_clipped_indices_anywhere():
+    """sample_target slices the real pixels and pads around them; the definition (D3S's,
+    off-by-one included) is a gather with clipped indices: the same pixels for boxes inside,
+    across every border and wholly outside, for images and masks."""
     import cv2
 
     from rpvt_tracker.geometry.crop import _indices
 
-    image = np.random.default_rng(5).integers(0, 256, (120, 160, 3)).astype(np.uint8)
-    box = (60.3, 40.8, 20.0, 16.0)
-    win = crop_window(box, 2.0, 64)
-    rows, row_ok = _indices(win.y1, win.size, 120)
-    cols, col_ok = _indices(win.x1, win.size, 160)
-    assert row_ok.all() and col_ok.all()
-    gathered = cv2.resize(image[rows[:, None], cols[None, :]], (64, 64))
-    crop, scale = sample_target(image, np.array(box), 2.0, 64)
-    assert np.array_equal(crop, gathered) and scale == win.scale
+    rng = np.random.default_rng(0)
+    image, mask = rng.integers(0, 256, (50, 70, 3)).astype(np.uint8), rng.random((50, 70)).astype(np.float32)
+    for _ in range(500):
+        box = (rng.uniform(-80, 140), rng.uniform(-60, 110), *rng.uniform(1, 60, 2))
+        win = crop_window(box, 2.0, 32)
+        rows, row_ok = _indices(win.y1, win.size, 50)
+        cols, col_ok = _indices(win.x1, win.size, 70)
+        for source, pad in ((image, None), (mask, 0.0), (image, 0)):
+            gathered = source[rows[:, None], cols[None, :]].copy()
+            if pad is not None:
+                gathered[~(row_ok[:, None] & col_ok[None, :])] = pad
+            crop, scale = sample_target(source, np.array(box), 2.0, 32, pad_value=pad)
+            assert np.array_equal(crop, cv2.resize(gathered, (32, 32))) and scale == win.scale, (box, pad)

@@ -64,18 +64,36 @@ def sample_target(
     (used for masks). Returns (crop, scale) with scale = output_size / crop side in pixels.
     """
     win = crop_window(box_xywh, factor, output_size)
-    rows, row_ok = _indices(win.y1, win.size, image.shape[0])
-    cols, col_ok = _indices(win.x1, win.size, image.shape[1])
-    if row_ok.all() and col_ok.all():  # wholly inside: a view, no copy (the gather's exact pixels)
-        return cv2.resize(image[win.y1 : win.y1 + win.size, win.x1 : win.x1 + win.size], (output_size, output_size)), win.scale
-    # Two 1-D gathers: the same pixels as image[rows[:, None], cols[None, :]], about 5x faster.
-    crop = np.take(np.take(image, rows, axis=0), cols, axis=1)
+    rows, cols = _span(win.y1, win.size, image.shape[0]), _span(win.x1, win.size, image.shape[1])
+    if rows is not None and cols is not None:
+        # The real pixels as a view, the padding added around them: the gather's exact pixels
+        # (below) without gathering, which on a large crop costs more than the resize.
+        (r0, r1, top, bottom), (c0, c1, left, right) = rows, cols
+        crop = image[r0:r1, c0:c1]
+        if top or bottom or left or right:
+            if pad_value is None:
+                crop = cv2.copyMakeBorder(crop, top, bottom, left, right, cv2.BORDER_REPLICATE)
+            else:
+                crop = cv2.copyMakeBorder(crop, top, bottom, left, right, cv2.BORDER_CONSTANT, value=pad_value)
+        return cv2.resize(crop, (output_size, output_size)), win.scale
+    # Wholly outside the image (no real pixel on some axis): gather with clipped indices.
+    rows_i, row_ok = _indices(win.y1, win.size, image.shape[0])
+    cols_i, col_ok = _indices(win.x1, win.size, image.shape[1])
+    crop = np.take(np.take(image, rows_i, axis=0), cols_i, axis=1)  # = image[rows_i[:, None], cols_i[None, :]]
     if pad_value is not None:
-        outside = ~(row_ok[:, None] & col_ok[None, :])
-        if outside.any():
-            crop = crop.copy()
-            crop[outside] = pad_value
+        crop = crop.copy()
+        crop[~(row_ok[:, None] & col_ok[None, :])] = pad_value
     return cv2.resize(crop, (output_size, output_size)), win.scale
+
+
+def _span(start: int, size: int, length: int) -> tuple[int, int, int, int] | None:
+    """``_indices`` as (first, end) of the real pixels and the padding before and after them (each
+    a copy of the nearest real pixel), or None when the window holds no real pixel."""
+    end = start + size if start + size < length else length - 1  # D3S's off-by-one, as in _indices
+    first, last = max(start, 0), min(start + size, end)
+    if first >= last:
+        return None
+    return first, last, first - start, start + size - last
 
 
 def paste_probability(crop_probability: np.ndarray, window: CropWindow, image_shape: tuple[int, int]) -> np.ndarray:

@@ -44,7 +44,9 @@ def gaussian_attention(
     The Gaussian is evaluated analytically at every level's own cell centres (no resampling).
     """
     b, _, h, w = logits.shape
-    p = torch.softmax(logits, dim=1)[:, 0] + eps  # (B, H, W)
+    # softmax over (fg, bg) is sigmoid(fg - bg): the same value without softmax's passes (and
+    # its copy of a channels-last tensor) over the full-resolution logits.
+    p = torch.sigmoid(logits[:, 0] - logits[:, 1]) + eps  # (B, H, W)
     ys = (torch.arange(h, device=logits.device, dtype=logits.dtype) + 0.5) / h
     xs = (torch.arange(w, device=logits.device, dtype=logits.dtype) + 0.5) / w
     mass = p.sum(dim=(1, 2))  # (B,)
