@@ -64,7 +64,7 @@ def measure(args: argparse.Namespace) -> None:
     data = {name: load(Path(args.davis), name) for name in names}
     net = load_network(Path(args.weights))
     modes = args.params.split(",")
-    trackers = {mode: Tracker(net, params=tracker_params(mode)) for mode in modes}
+    trackers = {mode: Tracker(net, params=tracker_params(mode), device=args.device) for mode in modes}
     spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.load)]
     try:
         before = matmul_gflops(torch.device("cpu"))
@@ -86,7 +86,8 @@ def measure(args: argparse.Namespace) -> None:
         for spinner in spinners:
             spinner.kill()
     print(
-        f"\n#### {cpu_name()}, {os.cpu_count()} logical CPUs, {args.threads} threads, OMP_WAIT_POLICY {policy}, "
+        f"\n#### {args.device}: {torch.cuda.get_device_name() if args.device.startswith('cuda') else cpu_name()}, "
+        f"{os.cpu_count()} logical CPUs, {args.threads} threads, OMP_WAIT_POLICY {policy}, "
         f"{args.load} competing busy process(es); torch {torch.__version__}"
     )
     print(f"\nmatmul 2048^3 fp32: {before:.0f} GFLOP/s before, {after:.0f} after; {args.repeats} repeats, modes alternating\n")
@@ -113,6 +114,7 @@ def main() -> None:
     parser.add_argument("--weights", default=str(ROOT / "weights" / "rpvt-lite.pth"))
     parser.add_argument("--params", default="lite,lite-realtime", help="modes to compare, the first is the reference")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (the frame times then include the host's share)")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--load", type=int, default=0, help="competing busy processes during the run")
     parser.add_argument("--omp", choices=("self", "both"), default="self", help="both: run unset and PASSIVE, one process each")

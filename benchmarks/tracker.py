@@ -8,7 +8,9 @@ per-frame path except for the contour search). CPU with 2 threads by default; CU
 Then a per-stage profile (``benchmarks/stages.py``) of each backbone on real video, DAVIS 2016
 blackswan (shipped, 854x480, mask initialisation): the ResNet-50 variant with the random-weight
 checkpoint (``d3s`` parameters) and the embedded RPVT-lite (``lite`` parameters, real weights, so
-its masks are accepted and the contour / paste stages run as in use).
+its masks are accepted and the contour / paste stages run as in use), and RPVT-lite in its
+real-time mode (``lite-realtime``: its one shared backbone pass a frame is counted under
+"segmentation backbone"; the DCF feature pass then runs only at initialisation).
 
     python benchmarks/tracker.py [--device cpu|cuda|all] [--threads 2] [--long 600] [--profile-frames 40]
 """
@@ -122,6 +124,7 @@ def stage_profiles(device: torch.device, frames_n: int) -> None:
     setups = [
         ("resnet50 (rpvt head, random weights)", DATA / "SegmNet_random.pth.tar", "rpvt", "d3s"),
         ("efficientnet-lite0 (RPVT-lite, shipped weights)", resolve_weights("rpvt-lite.pth", {}), "rpvt", "lite"),
+        ("efficientnet-lite0 (RPVT-lite, real-time mode: lite-realtime)", resolve_weights("rpvt-lite.pth", {}), "rpvt", "lite-realtime"),
     ]
     for label, weights, variant, params in setups:
         net = load_network(weights, variant=variant, device=device)

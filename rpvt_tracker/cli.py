@@ -197,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
     p.add_argument("--format", choices=["polygon", "mask"], default="polygon", help="result regions")
-    p.add_argument("--params", default="d3s", help="tracker parameter set: d3s (D3S's values), stable-scale or lite (the embedded default's), "
+    p.add_argument("--params", default="d3s", help="tracker parameter set: d3s (D3S's values), stable-scale, lite (the embedded default's), "
+                   "lite-realtime (one backbone pass a frame), lite-vots, d3s-vots, "
                    'or a JSON file of overrides, {"preset": "lite", "segmentation": {"min_area_ratio": 0.4}}; recorded in <output>/<sequence>.json')
     p.add_argument("--visualize", action="store_true", help="also write overlay frames to <output>/<name>_overlay/")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
