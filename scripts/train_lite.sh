@@ -34,8 +34,12 @@ PYTHON=${PYTHON:-.venv/bin/python}
 # scooter-black) are held out for evaluation; the other DAVIS 2016 validation sequences are
 # never used.
 SEQS=bmx-trees,breakdance,dance-twirl,drift-chicane,motocross-jump,paragliding-launch,parkour
+# The shipped weights were trained before four of D3S's recipe details were followed (TrainConfig:
+# binarised test masks, one brightness factor a pair, perturbed distance maps on box-initialised
+# pairs, learning-rate steps at epoch ends); these flags reproduce that recipe.
+SHIPPED_RECIPE=(--no-soft-test-mask --no-brightness-per-image --box-init-distance-jitter --no-lr-decay-at-epoch-start)
 COMMON=(--backbone efficientnet-lite0 --batch-size 8 --paste-probability 0.5 --val-fraction 0
-        --val-batches 4 --workers "${WORKERS:-1}" --seed 0 ${RESUME:+--resume} ${QUIET:+--quiet})
+        --val-batches 4 --workers "${WORKERS:-1}" --seed 0 "${SHIPPED_RECIPE[@]}" ${RESUME:+--resume} ${QUIET:+--quiet})
 DATA2=(--dataset "davis=$DAVIS_TRAIN" --dataset "davis=$DAVIS:$SEQS" --dataset "coco=$COCO" --still-probability 0.25)
 for variant in d3s d3s-ms rpvt; do
   stage2=${STAGE2_DIR:-$OUT/stage2}/$variant-lite.pth

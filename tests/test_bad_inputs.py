@@ -61,7 +61,7 @@ def test_parameter_file_overrides_a_preset(tmp_path):
     "content, message",
     [
         ({"segmentation": {"min_area_ratoi": 0.4}}, r"segmentation: unknown keys min_area_ratoi \(known: search_area_factor"),
-        ({"tracker": {}}, r"unknown keys tracker \(known: preset, dcf, segmentation, absence\)"),
+        ({"tracker": {}}, r"unknown keys tracker \(known: preset, dcf, segmentation, absence, shared_backbone\)"),
         ({"preset": "fast"}, r"unknown preset 'fast'; known: d3s, stable-scale, lite"),
         ({"dcf": {"cg_iter": 2.5}}, r"dcf.cg_iter: expected an integer, got 2.5"),
         ({"segmentation": {"dcf_scale_check": 1}}, r"segmentation.dcf_scale_check: expected true or false"),
@@ -77,7 +77,8 @@ def test_bad_parameter_files_are_named(tmp_path, content, message):
 
 
 def test_unknown_parameter_names_and_unreadable_files(tmp_path):
-    with pytest.raises(ValueError, match=r"unknown tracker parameter set 'fast'; known: d3s, stable-scale, lite, d3s-vots, lite-vots \(or a .json file"):
+    known = "d3s, stable-scale, lite, d3s-vots, lite-vots, lite-realtime"
+    with pytest.raises(ValueError, match=rf"unknown tracker parameter set 'fast'; known: {known} \(or a .json file"):
         tracker_params("fast")
     with pytest.raises(ValueError, match="cannot be read"):
         tracker_params(str(tmp_path / "missing.json"))

@@ -89,7 +89,7 @@ def test_pairs_are_reproducible_and_well_formed(data):
     a, b = pairs[2], pairs[2]
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert a["train_image"].shape == (3, 64, 64) and a["test_distance"].shape == (1, 64, 64)
-    assert 0 < float(a["train_mask"].sum()) and set(a["test_mask"].unique().tolist()) <= {0.0, 1.0}
+    assert 0 < float(a["train_mask"].sum()) and 0 <= float(a["test_mask"].min()) and float(a["test_mask"].max()) <= 1
     pairs.set_epoch(1)
     assert not torch.equal(pairs[2]["test_image"], a["test_image"])
 
@@ -218,3 +218,43 @@ def test_tracking_path_never_imports_training():
         "bad = [m for m in sys.modules if m.startswith('rpvt_tracker.train')]; assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_recipe_switches_follow_d3s_by_default_and_reproduce_the_shipped_recipe_when_off(data, monkeypatch):
+    """D3S's pair recipe (the defaults) against the shipped lite weights' (scripts/train_lite.sh):
+    soft or binarised test mask, brightness per image or per pair, box-initialised pairs'
+    distance map from the true centre or perturbed."""
+    from rpvt_tracker.train import pairs as pairs_module
+
+    tracks = load_dataset(data)
+    drawn = []
+    normalise = pairs_module._normalise
+    monkeypatch.setattr(pairs_module, "_normalise", lambda crop, brightness: drawn.append(brightness) or normalise(crop, brightness))
+    d3s = PairDataset(tracks, TrainConfig(crop_size=64), 6, seed=3)
+    masks = torch.cat([d3s[i]["test_mask"] for i in range(6)])
+    assert ((masks > 0) & (masks < 1)).any()  # the resized mask's fractional edges
+    assert all(drawn[k] != drawn[k + 1] for k in range(0, len(drawn), 2))  # train and test image differ
+    drawn.clear()
+    shipped = PairDataset(tracks, TrainConfig(crop_size=64, soft_test_mask=False, brightness_per_image=False), 6, seed=3)
+    masks = torch.cat([shipped[i]["test_mask"] for i in range(6)])
+    assert set(masks.unique().tolist()) <= {0.0, 1.0}
+    assert all(drawn[k] == drawn[k + 1] for k in range(0, len(drawn), 2))
+    # Box-initialised pairs: the crop is centred on the target's box, so the true centre is the
+    # crop's centre (s/2, 0-based as in training), where D3S's distance map is 0.
+    for jitter, expect_centre in ((False, True), (True, False)):
+        config = TrainConfig(crop_size=64, box_init_probability=1.0, paste_probability=0.0, box_init_distance_jitter=jitter)
+        centres = [bool(PairDataset(tracks, config, 4, seed=5)[i]["test_distance"][0, 32, 32] == 0) for i in range(4)]
+        assert all(centres) if expect_centre else not any(centres), (jitter, centres)
+
+
+@pytest.mark.parametrize("at_start, expected", [(True, [1.0, 0.5, 0.5]), (False, [1.0, 1.0, 0.5])])
+def test_learning_rate_decays_when_d3s_does(data, tmp_path, at_start, expected):
+    """D3S steps StepLR before each epoch (decays at epochs 15 and 30 of 40 with step 15); the
+    shipped weights' recipe stepped after (16 and 31). Here step 2, gamma 0.5, three epochs."""
+    config = TrainConfig(
+        variant="d3s", epochs=3, iterations=3, lr=1e-3, lr_step=2, lr_gamma=0.5, lr_decay_at_epoch_start=at_start,
+        **{**SMALL, "val_every": 3},
+    )
+    out = train(config, [data], tmp_path / "lr.pth", progress=False)
+    lrs = {int(r["epoch"]): float(r["lr"]) for r in rows(out.with_name("lr.pth.log.csv"))}
+    assert [lrs[e] / 1e-3 for e in (1, 2, 3)] == pytest.approx(expected)

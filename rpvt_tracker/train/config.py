@@ -39,6 +39,17 @@ class TrainConfig:
         one-frame track, e.g. ``coco=``), when there are any; such pairs are always composites.
       * ``box_init_probability``: chance of a pair whose train mask is the target's box on the
         test frame itself (teaches segmenting from a box).
+    D3S's recipe, and the shipped lite weights' departures from it (``scripts/train_lite.sh``
+    sets these to reproduce the weights it shipped; the defaults are D3S's)
+      * ``soft_test_mask``: the test mask is the cropped mask as resized (fractional at its
+        edges), as D3S trained; False: binarised at 0.5.
+      * ``brightness_per_image``: the brightness factor is drawn for each image of a pair, as D3S
+        does; False: once per pair.
+      * ``box_init_distance_jitter``: box-initialised pairs perturb the distance map's centre too;
+        D3S builds theirs from the true centre (False).
+      * ``lr_decay_at_epoch_start``: the learning-rate step counts from the start of each epoch,
+        as D3S's trainer steps its scheduler, so decays fall at epochs 15 and 30 (1-based) of 40;
+        False: stepped at each epoch's end, decays at 16 and 31.
     Optimisation
       * ``lr``, ``lr_step``, ``lr_gamma``: Adam, multiplied by gamma every ``lr_step`` epochs.
       * ``epochs``, ``iterations`` (per epoch), ``batch_size`` (global, split over processes).
@@ -67,6 +78,10 @@ class TrainConfig:
     box_init_probability: float = 0.005
     paste_probability: float = 0.0
     still_probability: float = 0.25
+    soft_test_mask: bool = True
+    brightness_per_image: bool = True
+    box_init_distance_jitter: bool = False
+    lr_decay_at_epoch_start: bool = True
     lr: float = 1e-3
     lr_step: int = 15
     lr_gamma: float = 0.2

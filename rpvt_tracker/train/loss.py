@@ -1,4 +1,5 @@
-"""Loss and metric. Logits (B, 2, S, S) with channel 0 = foreground; masks (B, 1, S, S) in {0, 1}."""
+"""Loss and metric. Logits (B, 2, S, S) with channel 0 = foreground; masks (B, 1, S, S) in [0, 1]
+(D3S trains on the cropped mask as resized, fractional at its edges; ``TrainConfig.soft_test_mask``)."""
 
 from __future__ import annotations
 

@@ -114,12 +114,17 @@ class PairDataset(Dataset):
         # Distance map from the target's true centre in the test crop, perturbed.
         true_centre = (test_box[:2] + test_box[2:] / 2 - (jittered[:2] + jittered[2:] / 2)) * scale + s / 2
         wh = test_box[2:] * scale
-        centre_xy = true_centre + c.distance_jitter * wh * (rng.random(2) - 0.5)
-        brightness = float(rng.uniform(max(0.0, 1 - c.brightness_jitter), 1 + c.brightness_jitter))
+        jitter = c.distance_jitter * wh * (rng.random(2) - 0.5)
+        centre_xy = true_centre + (jitter if c.box_init_distance_jitter or not box_init else 0.0)
+        low, high = max(0.0, 1 - c.brightness_jitter), 1 + c.brightness_jitter
+        brightness = [float(rng.uniform(low, high))] * 2
+        if c.brightness_per_image:
+            brightness[1] = float(rng.uniform(low, high))
+        test_mask_values = test_mask_crop if c.soft_test_mask else (test_mask_crop > 0.5)
         return {
-            "train_image": _normalise(train_crop, brightness),
-            "test_image": _normalise(test_crop, brightness),
+            "train_image": _normalise(train_crop, brightness[0]),
+            "test_image": _normalise(test_crop, brightness[1]),
             "train_mask": torch.from_numpy(train_mask_crop[None].astype(np.float32)),
-            "test_mask": torch.from_numpy((test_mask_crop > 0.5)[None].astype(np.float32)),
+            "test_mask": torch.from_numpy(np.clip(test_mask_values, 0, 1)[None].astype(np.float32)),
             "test_distance": torch.from_numpy(distance_map((s, s), (float(centre_xy[0]), float(centre_xy[1])))[None]),
         }

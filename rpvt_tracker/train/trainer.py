@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,6 +156,13 @@ def train(config: TrainConfig, datasets: list[str], output: str | Path, *, resum
     t0 = time.perf_counter()
     for epoch in range(start, config.epochs):
         train_set.set_epoch(epoch)
+        if config.lr_decay_at_epoch_start:
+            # D3S's trainer steps its scheduler before each epoch: with step 15 the 15th epoch
+            # (1-based) already runs at the decayed rate. (PyTorch warns about a step before any
+            # optimiser step; here that order is the recipe.)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                schedule.step()
         model.train()
         if config.backbone_bn == "frozen":
             net.feature_extractor.eval()
@@ -176,7 +184,8 @@ def train(config: TrainConfig, datasets: list[str], output: str | Path, *, resum
                 bar.set_postfix(loss=f"{mean:.4f}")
                 seconds = f"{time.perf_counter() - t0:.1f}"
                 log({"epoch": epoch + 1, "iteration": it, "split": "train", "loss": f"{mean:.6f}", "lr": schedule.get_last_lr()[0], "seconds": seconds})
-        schedule.step()
+        if not config.lr_decay_at_epoch_start:
+            schedule.step()
         if (epoch + 1) % config.val_every == 0 or epoch + 1 == config.epochs:
             score = validate(model, loader(val_set), proc)
             log({"epoch": epoch + 1, "split": "val", "iou": f"{mean_over_processes(score):.6f}", "seconds": f"{time.perf_counter() - t0:.1f}"})
