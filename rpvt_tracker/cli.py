@@ -55,7 +55,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 def _cmd_track(args: argparse.Namespace) -> int:
     import json
 
-    from .resources import resolve_weights
+    from .resources import resolve_dcf_weights, resolve_weights
     from .tracking.build import TrackerSettings, build_tracker, settings_metadata
     from .tracking.run import run_sequence
     from .tracking.sequence import Sequence
@@ -64,7 +64,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
     settings = TrackerSettings(
         weights=resolve_weights(args.weights),
         variant=args.variant,
-        dcf_weights=resolve_weights(args.dcf_weights) if args.dcf_weights else None,
+        dcf_weights=resolve_dcf_weights(args.dcf_weights) if args.dcf_weights else None,
         device=args.device,
         threads=args.threads or 0,
         params=args.params,
@@ -192,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
         "looked up in $RPVT_WEIGHTS_DIR and the embedded weights",
     )
     p.add_argument("--variant", default=None, help="d3s, d3s-ms or rpvt (default: the checkpoint's)")
-    p.add_argument("--dcf-weights", default=None, help="ResNet-50 for the DCF: a torchvision state dict or any checkpoint")
+    p.add_argument("--dcf-weights", default=None, help="ResNet-50 for the DCF: torchvision (its ImageNet weights through torchvision's "
+                   "weights API, as D3S), a torchvision state dict, or any checkpoint")
     p.add_argument("--output", required=True, help="folder for <sequence name>.txt")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")

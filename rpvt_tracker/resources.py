@@ -73,3 +73,48 @@ def resolve_weights(name: str | os.PathLike, env: Mapping[str, str] | None = Non
             return candidate
     tried = ", ".join(str(c) for c in candidates)
     raise FileNotFoundError(f"weights {str(name)!r} not found (looked in: {tried}); see weights/README.md")
+
+
+#: ``--dcf-weights`` / ``RPVT_DCF_WEIGHTS`` value that means D3S's own choice for its DCF:
+#: torchvision's ImageNet ResNet-50 (``ResNet50_Weights.IMAGENET1K_V1``).
+TORCHVISION_DCF = "torchvision"
+
+
+def torchvision_resnet50_file() -> Path:
+    """Where torchvision's weights API keeps ``ResNet50_Weights.IMAGENET1K_V1``: torch's hub
+    cache (``$TORCH_HOME/hub/checkpoints``, by default ``~/.cache/torch/hub/checkpoints``)."""
+    import torch
+    from torchvision.models import ResNet50_Weights
+
+    name = ResNet50_Weights.IMAGENET1K_V1.url.rsplit("/", 1)[-1]
+    return Path(torch.hub.get_dir()) / "checkpoints" / name
+
+
+def torchvision_resnet50() -> Path:
+    """The ImageNet ResNet-50 D3S's DCF ran on, through torchvision's weights API: from the hub
+    cache, or downloaded into it on first use where there is internet. Offline and not cached:
+    an error that names the file and the folder to put it in."""
+    from torchvision.models import ResNet50_Weights
+
+    path = torchvision_resnet50_file()
+    if not path.is_file():
+        weights = ResNet50_Weights.IMAGENET1K_V1
+        try:
+            weights.get_state_dict(progress=False, check_hash=True)  # downloads into the hub cache
+        except Exception as err:  # URLError, timeouts, a failed hash: all mean "not here"
+            raise FileNotFoundError(
+                f"the DCF's ImageNet ResNet-50 (torchvision ResNet50_Weights.IMAGENET1K_V1) is not in torch's hub cache and "
+                f"could not be downloaded ({type(err).__name__}: {err}); put {path.name} (from {weights.url}) into {path.parent} "
+                "(or set TORCH_HOME to a folder whose hub/checkpoints holds it)"
+            ) from None
+        if not path.is_file():
+            raise FileNotFoundError(f"torchvision reported the ResNet-50 weights downloaded, but {path} is missing")
+    return path
+
+
+def resolve_dcf_weights(name: str | os.PathLike, env: Mapping[str, str] | None = None) -> Path:
+    """``torchvision`` (``TORCHVISION_DCF``): torchvision's ImageNet ResNet-50; anything else: a
+    weights file, looked up as ``resolve_weights`` does."""
+    if str(name) == TORCHVISION_DCF:
+        return torchvision_resnet50()
+    return resolve_weights(name, env)

@@ -293,3 +293,40 @@ def test_protocol2_pickle_naming_python2_builtins_loads(tmp_path):
     assert b"__builtin__" in raw and b"set" in raw  # what the unpickler is asked for
     net = load_network(path)
     assert torch.equal(outputs(net), outputs(donor.eval()))
+
+
+def test_torchvision_dcf_weights_come_from_the_hub_cache(tmp_path, monkeypatch):
+    """``--dcf-weights torchvision`` / ``env_RPVT_DCF_WEIGHTS = torchvision``: torchvision's ImageNet
+    ResNet-50 through its weights API, read from torch's hub cache (offline here: a state dict
+    of the right shapes stands in for it)."""
+    import torchvision
+
+    from rpvt_tracker.models.backbone import ResNet50Trunk
+    from rpvt_tracker.models.checkpoint import load_backbone
+    from rpvt_tracker.resources import resolve_dcf_weights
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    cached = tmp_path / "torch" / "hub" / "checkpoints" / "resnet50-0676ba61.pth"
+    cached.parent.mkdir(parents=True)
+    torch.manual_seed(1)
+    reference = torchvision.models.resnet50()
+    torch.save(reference.state_dict(), cached)
+    assert resolve_dcf_weights("torchvision") == cached
+    trunk = load_backbone(resolve_dcf_weights("torchvision"))
+    assert isinstance(trunk, ResNet50Trunk) and torch.equal(trunk.layer3[0].conv1.weight, reference.layer3[0].conv1.weight)
+
+
+def test_torchvision_dcf_weights_offline_name_the_file_and_the_folder(tmp_path, monkeypatch):
+    from urllib.error import URLError
+
+    from rpvt_tracker.resources import resolve_dcf_weights
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+
+    def offline(url, dst, *args, **kwargs):  # what torch.hub's download meets without internet
+        raise URLError("no route to host")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    folder = tmp_path / "torch" / "hub" / "checkpoints"
+    with pytest.raises(FileNotFoundError, match=rf"put resnet50-0676ba61.pth \(from https://\S+\) into {folder}"):
+        resolve_dcf_weights("torchvision")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import torchvision
 from conftest import D3S_CHECKPOINT
 
 from rpvt_tracker.geometry.regions import Mask, Polygon, Special, parse_region
@@ -47,11 +48,20 @@ def registry(tmp_path_factory) -> Path:
     for variant in ("d3s-ms", "rpvt"):
         torch.manual_seed(0)
         save_checkpoint(load_network(D3S_CHECKPOINT, variant=variant), folder / f"{variant}.pth")
+    # The ResNet-50 entries' DCF reads torchvision's ImageNet weights from torch's hub cache
+    # (env_RPVT_DCF_WEIGHTS = torchvision): offline, a file of the right shapes stands in for them.
+    torch_home = folder / "torch"
+    cached = torch_home / "hub" / "checkpoints" / "resnet50-0676ba61.pth"
+    cached.parent.mkdir(parents=True)
+    torch.manual_seed(0)
+    torch.save(torchvision.models.resnet50().state_dict(), cached)
     ini = configparser.ConfigParser()
     ini.optionxform = str  # keep the keys' case
     ini.read(TRACKERS_INI)
     assert ini.sections()[:3] == TRACKERS
+    assert all(ini[name]["env_RPVT_DCF_WEIGHTS"] == "torchvision" for name in TRACKERS)
     for name in ini.sections():
+        ini[name]["env_TORCH_HOME"] = str(torch_home)
         ini[name]["env_RPVT_WEIGHTS_DIR"] = str(folder)
         ini[name]["env_RPVT_DEVICE"] = "cpu"
         ini[name]["env_RPVT_THREADS"] = "2"

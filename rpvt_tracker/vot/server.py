@@ -9,7 +9,8 @@ RPVT_WEIGHTS       checkpoint (rpvt-tracker format or D3S's ``SegmNet.pth.tar``)
                    path is looked up in RPVT_WEIGHTS_DIR, then among the embedded weights
                    (the package's copy of the repository's ``weights/``)
 RPVT_VARIANT       d3s, d3s-ms or rpvt: what the checkpoint must hold (a D3S file: stage 1)
-RPVT_DCF_WEIGHTS   optional ResNet-50 for the DCF (torchvision state dict or a checkpoint)
+RPVT_DCF_WEIGHTS   optional ResNet-50 for the DCF: torchvision (its ImageNet weights, as D3S), a
+                   torchvision-style state dict, or a checkpoint
 RPVT_DEVICE        auto (default), cpu, cuda, cuda:N
 RPVT_THREADS       CPU threads (default: torch's choice)
 RPVT_OUTPUT        auto (default: a mask after a mask initialisation, else the rotated-box
@@ -39,7 +40,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..resources import resolve_weights
+from ..resources import resolve_dcf_weights, resolve_weights
 from ..tracking.frames import read_frame
 from ..tracking.multi import MultiTargetTracker
 
@@ -82,7 +83,7 @@ class ServerConfig:
         return cls(
             weights=resolve_weights(env["RPVT_WEIGHTS"], env) if baseline is None else None,
             variant=env.get("RPVT_VARIANT") or None,
-            dcf_weights=resolve_weights(dcf, env) if dcf else None,
+            dcf_weights=resolve_dcf_weights(dcf, env) if dcf else None,
             device=env.get("RPVT_DEVICE", "auto") or "auto",
             threads=threads,
             output=output,
