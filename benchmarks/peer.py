@@ -99,8 +99,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for name, per in rows.items():
         for t, (s, spf) in per.items():
-            print(f"| {name} | {t} | {s.eao:.3f} | {s.accuracy:.3f} | {s.robustness:.2f} | {spf:.3f} |")
-    record = {n: {t: [s.eao, s.accuracy, s.robustness, spf] for t, (s, spf) in per.items()} for n, per in rows.items()}
+            print(f"| {name} | {t} | {s.eao:.3f} | {s.accuracy:.3f} | {s.toolkit_failures:.2f} | {spf:.3f} |")
+    record = {n: {t: [s.eao, s.accuracy, s.toolkit_failures, spf] for t, (s, spf) in per.items()} for n, per in rows.items()}
     Path(args.out, "peer.json").write_text(json.dumps(record, indent=1))
 
 

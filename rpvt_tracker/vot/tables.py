@@ -9,9 +9,12 @@ A workspace with the toolkit's ``realtime`` experiment (``vot2020/realtime-davis
 each tracker's real-time EAO, beside the baseline one: the same starts with frames fed at the
 sequence's frame rate, a late answer standing in for the frames it overran.
 
-Robustness is what the toolkit computes: for reset-based stacks (VOT2016/2018) the mean number
-of failures per sequence (lower is better); for anchor-based ones (VOT2020) the fraction of
-frames tracked before failure (higher is better). Numbers measured on generated ("offline")
+Robustness is each paper's own measure, named in the column: for reset-based stacks (VOT2016/
+2018) the paper's R, failures per 100 frames over the whole dataset (lower is better; computed
+from the results, ``robustness.py``), with the toolkit's own figure, the length-weighted mean of
+failures per sequence, in a column of its own that no published number sits in; for
+anchor-based ones (VOT2020) the toolkit's and the paper's R, the fraction of frames tracked
+before failure (higher is better). Numbers measured on generated ("offline")
 sequences are pipeline checks, not comparable with the published ones.
 """
 
@@ -23,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from .robustness import failure_counts, paper_robustness
 
 # Published in the RPVT paper (Information 2022, 13(3), 147): (EAO, A, R) per benchmark.
 PUBLISHED = {
@@ -36,15 +41,20 @@ TITLES = {
     "vot2020": "Table 3: VOT2020 (EAO, accuracy, robustness; anchor-based)",
 }
 ORDER = ("D3S", "D3S-MS", "RPVT")
+RESET_BASED = ("vot2016", "vot2018")
 LITE = tuple(f"{name}-lite" for name in ORDER)  # the embedded default (EfficientNet-Lite0)
 
 
 @dataclass(frozen=True)
 class Scores:
+    """``robustness``: the paper's measure (reset-based: failures per 100 frames; anchor-based:
+    the toolkit's); ``toolkit_failures``: reset-based only, the toolkit's failures per sequence."""
+
     eao: float
     accuracy: float
     robustness: float
     realtime_eao: float | None = None  # the ``realtime`` experiment's EAO, where the stack has one
+    toolkit_failures: float | None = None
 
 
 @dataclass(frozen=True)
@@ -156,7 +166,10 @@ def read_analysis(workspace: str | Path, name: str | None = None) -> BenchmarkRe
     for tracker, v in values.items():
         if {"eao", "accuracy", "robustness"} - set(v):
             raise ValueError(f"{path}: tracker {tracker} lacks EAO or AR results in the baseline experiment")
-        scores[tracker] = Scores(v["eao"], v["accuracy"], v["robustness"], v.get("realtime_eao"))
+        robustness, failures = v["robustness"], None
+        if benchmark in RESET_BASED:  # the toolkit's figure is failures per sequence: not the paper's R
+            robustness, failures = paper_robustness(failure_counts(workspace, tracker)), v["robustness"]
+        scores[tracker] = Scores(v["eao"], v["accuracy"], robustness, v.get("realtime_eao"), failures)
     return BenchmarkResult(benchmark, offline, scores, path, analysis.warning, _sequences_of(workspace))
 
 
@@ -173,19 +186,34 @@ def _rows(result: BenchmarkResult, trackers: tuple[str, ...] | None = None) -> l
 
     names = trackers or tuple(sorted(result.scores, key=order))
     measured_label = f"measured ({result.sequences})" if result.offline else "measured"
-    realtime = _realtime(result)
+    realtime, reset = _realtime(result), result.benchmark in RESET_BASED
     rows = []
     for t in names:
         s = result.scores.get(t)
         values = [_fmt(s.eao), _fmt(s.accuracy), _fmt(s.robustness)] if s else ["-"] * 3
+        if reset:
+            values.append(_fmt(s.toolkit_failures) if s and s.toolkit_failures is not None else "-")
         if realtime:
             values.append(_fmt(s.realtime_eao) if s and s.realtime_eao is not None else "-")
         rows.append((t, measured_label, values))
     for t in names:
         published = PUBLISHED[result.benchmark].get(t)
-        if published:  # the paper has no real-time figures
-            rows.append((t, "published (paper)", [f"{v:.3f}" for v in published] + (["-"] if realtime else [])))
+        if published:  # the paper has neither the toolkit's failure count nor real-time figures
+            rows.append((t, "published (paper)", [f"{v:.3f}" for v in published] + ["-"] * (reset + realtime)))
     return rows
+
+
+def _columns(result: BenchmarkResult) -> list[tuple[str, str]]:
+    """(markdown, LaTeX) headers of the value columns."""
+    columns = [("EAO", "EAO $\\uparrow$"), ("A", "A $\\uparrow$")]
+    if result.benchmark in RESET_BASED:
+        columns += [("R (failures / 100 frames)", "R $\\downarrow$ (failures / 100 frames)"),
+                    ("failures / sequence (toolkit)", "failures / seq. (toolkit)")]
+    else:
+        columns.append(("R", "R $\\uparrow$"))
+    if _realtime(result):
+        columns.append(("EAO real-time", "EAO real-time $\\uparrow$"))
+    return columns
 
 
 def _fmt(value: float) -> str:
@@ -195,9 +223,9 @@ def _fmt(value: float) -> str:
 def markdown(results: list[BenchmarkResult]) -> str:
     out = []
     for title, result, trackers in _tables(results):
-        extra = _realtime(result)
-        header = "| tracker | source | EAO | A | R |" + (" EAO real-time |" if extra else "")
-        out += [f"### {title}", "", header, "|---|---|---|---|---|" + ("---|" if extra else "")]
+        columns = [md for md, _ in _columns(result)]
+        header = "| tracker | source | " + " | ".join(columns) + " |"
+        out += [f"### {title}", "", header, "|---|---|" + "---|" * len(columns)]
         out += [f"| {t} | {label} | {' | '.join(v)} |" for t, label, v in _rows(result, trackers)]
         out.append("")
     return "\n".join(out)
@@ -210,9 +238,9 @@ def latex(results: list[BenchmarkResult]) -> str:
             "\\begin{table}[t]",
             "\\centering",
             f"\\caption{{{title.replace('_', ' ')}}}",
-            "\\begin{tabular}{llccc" + ("c" if _realtime(result) else "") + "}",
+            "\\begin{tabular}{ll" + "c" * len(_columns(result)) + "}",
             "\\hline",
-            "Tracker & Source & EAO $\\uparrow$ & A $\\uparrow$ & R" + (" & EAO real-time $\\uparrow$" if _realtime(result) else "") + " \\\\",
+            "Tracker & Source & " + " & ".join(tex for _, tex in _columns(result)) + " \\\\",
             "\\hline",
         ]
         out += [f"{t} & {label} & {' & '.join(v)} \\\\" for t, label, v in _rows(result, trackers)]
