@@ -107,7 +107,7 @@ def _cmd_workspace(args: argparse.Namespace) -> int:
 def _cmd_tables(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .vot import vots_tables
+    from .vot import paper_tables, vots_tables
     from .vot.tables import latex, markdown, read_analysis
 
     vots = [ws for ws in args.workspaces if vots_tables.is_vots_workspace(ws)]
@@ -119,7 +119,10 @@ def _cmd_tables(args: argparse.Namespace) -> int:
         tex = "\n".join(vots_tables.latex(r) for r in found)
     else:
         found = [read_analysis(ws, args.name) for ws in args.workspaces]
-        text, tex = markdown(found), latex(found)
+        # The paper's layout first (trackers as columns, the paper's other trackers beside ours),
+        # then the per-tracker detail (both robustness figures, real-time EAO).
+        text = paper_tables.markdown(found) + "\n" + markdown(found)
+        tex = paper_tables.latex(found) + "\n" + latex(found)
     for result in found:
         if result.warning:
             print(f"rpvt tables: warning: {result.warning}", file=sys.stderr)

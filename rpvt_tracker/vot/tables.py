@@ -27,14 +27,14 @@ from pathlib import Path
 
 import yaml
 
+from .published import ABLATION, PAPER
 from .robustness import failure_counts, paper_robustness
 
-# Published in the RPVT paper (Information 2022, 13(3), 147): (EAO, A, R) per benchmark.
+# The paper's (EAO, A, R) of the three variants per benchmark, from the one copy (published.py).
 PUBLISHED = {
-    "vot2016": {"D3S": (0.493, 0.660, 0.131), "D3S-MS": (0.500, 0.677, 0.142), "RPVT": (0.514, 0.670, 0.126)},
-    "vot2018": {"D3S": (0.489, 0.640, 0.150), "RPVT": (0.475, 0.652, 0.164)},
-    "vot2020": {"D3S": (0.439, 0.699, 0.769), "RPVT": (0.445, 0.707, 0.760)},
+    bench: {t: (v[2], v[0], v[1]) for t, v in table.items() if t in ("D3S", "RPVT")} for bench, table in PAPER.items()
 }
+PUBLISHED["vot2016"]["D3S-MS"] = ABLATION["D3S-MS"]
 TITLES = {
     "vot2016": "Table 1: VOT2016 (EAO, accuracy, robustness; reset-based)",
     "vot2018": "Table 2: VOT2018 (EAO, accuracy, robustness; reset-based)",
