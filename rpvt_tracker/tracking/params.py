@@ -156,7 +156,7 @@ class TrackerParams:
 #: 256-pixel crop 8/3 x the target's size, so the target keeps the 96 pixels a side it has in
 #: the 384-pixel, 4x crop the heads were trained on; the DCF's sample is that crop, and the DCF
 #: scale check is off (it costs a second backbone pass). Chosen on DAVIS 2016 train-split
-#: sequences (BENCHMARKS.md, "Real time"); 2.5x faster than ``lite`` on a 2-core CPU.
+#: sequences (BENCHMARKS.md, "Real time"); 2.4x faster than ``lite`` on a 2-core CPU.
 _STABLE_SCALE = SegmentationParams(min_area_ratio=0.5, dcf_scale_check=True)
 _LITE = TrackerParams(segmentation=replace(_STABLE_SCALE, mask_threshold=0.65))
 _ABSENCE = AbsenceParams(enabled=True)

@@ -163,14 +163,27 @@ def read_analysis(workspace: str | Path, name: str | None = None) -> BenchmarkRe
             for tracker, result in zip(analysis.trackers, per_tracker):
                 values[tracker]["realtime_eao"] = float(result[0])
     scores = {}
+    warnings = [analysis.warning] if analysis.warning else []
     for tracker, v in values.items():
         if {"eao", "accuracy", "robustness"} - set(v):
             raise ValueError(f"{path}: tracker {tracker} lacks EAO or AR results in the baseline experiment")
         robustness, failures = v["robustness"], None
         if benchmark in RESET_BASED:  # the toolkit's figure is failures per sequence: not the paper's R
-            robustness, failures = paper_robustness(failure_counts(workspace, tracker)), v["robustness"]
+            robustness, failures = _paper_robustness(workspace, tracker, warnings), v["robustness"]
         scores[tracker] = Scores(v["eao"], v["accuracy"], robustness, v.get("realtime_eao"), failures)
-    return BenchmarkResult(benchmark, offline, scores, path, analysis.warning, _sequences_of(workspace))
+    return BenchmarkResult(benchmark, offline, scores, path, "; ".join(warnings) or None, _sequences_of(workspace))
+
+
+def _paper_robustness(workspace: Path, tracker: str, warnings: list[str]) -> float:
+    """Failures per 100 frames from the workspace's results; NaN (and a warning) without them."""
+    if not (workspace / "sequences" / "list.txt").is_file():  # the toolkit would try to download them
+        warnings.append(f"{workspace}: no sequences, so the paper's robustness (failures per 100 frames) of {tracker} is not computed")
+        return math.nan
+    try:
+        return paper_robustness(failure_counts(workspace, tracker))
+    except (ValueError, KeyError, OSError) as err:  # no results, a tracker the registry lacks, unreadable files
+        warnings.append(f"the paper's robustness (failures per 100 frames) of {tracker} is not computed: {err}")
+        return math.nan
 
 
 def _realtime(result: BenchmarkResult) -> bool:
@@ -190,7 +203,7 @@ def _rows(result: BenchmarkResult, trackers: tuple[str, ...] | None = None) -> l
     rows = []
     for t in names:
         s = result.scores.get(t)
-        values = [_fmt(s.eao), _fmt(s.accuracy), _fmt(s.robustness)] if s else ["-"] * 3
+        values = [_fmt(s.eao), _fmt(s.accuracy), _fmt(s.robustness) if not (reset and math.isnan(s.robustness)) else "-"] if s else ["-"] * 3
         if reset:
             values.append(_fmt(s.toolkit_failures) if s and s.toolkit_failures is not None else "-")
         if realtime:
