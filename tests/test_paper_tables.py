@@ -51,3 +51,10 @@ def test_table_6_has_the_variants_as_rows_and_latex_marks_the_same_cells():
     assert row(table, "D3S-MS (measured)")[2] == "0.200"  # third and worse: not marked
     tex = latex([res])
     assert "\\textbf{0.514}" in tex and "\\underline{0.670}" in tex and "Robustness $\\downarrow$" in tex and "\\textbf{0.126}" in tex
+
+
+def test_measured_columns_follow_the_papers_order():
+    scores = {n: Scores(eao=0.5, accuracy=0.6, robustness=0.9) for n in ("Static", "RPVT-lite", "D3S-MS-lite", "D3S-lite", "RPVT")}
+    header = [x for x in markdown([result("vot2020", True, **scores)]).splitlines() if x.startswith("| | ")][0]
+    measured = [c.strip() for c in header.strip("|").split("|") if "(measured)" in c]
+    assert measured == ["RPVT (measured)", "D3S-lite (measured)", "D3S-MS-lite (measured)", "RPVT-lite (measured)", "Static (measured)"]

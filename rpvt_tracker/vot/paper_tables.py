@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 
 from .published import ABLATION, PAPER
-from .tables import BenchmarkResult
+from .tables import BenchmarkResult, tracker_order
 
 TITLES = {
     "vot2016": "Table 1 (paper layout): VOT2016",
@@ -70,7 +70,7 @@ def _real(result: BenchmarkResult) -> bool:
 def _columns(result: BenchmarkResult) -> list[tuple[str, tuple[float | None, ...], bool]]:
     """(header, (Acc, Rob, EAO), ranked) per column: the paper's, then the measured ones."""
     columns = [(f"{name} (published)", values, True) for name, values in PAPER[result.benchmark].items()]
-    for name, s in sorted(result.scores.items()):
+    for name, s in sorted(result.scores.items(), key=lambda item: tracker_order(item[0])):
         columns.append((f"{name} (measured)", (s.accuracy, s.robustness, s.eao), _real(result)))
     return columns
 

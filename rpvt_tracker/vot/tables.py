@@ -186,18 +186,20 @@ def _paper_robustness(workspace: Path, tracker: str, warnings: list[str]) -> flo
         return math.nan
 
 
+def tracker_order(name: str) -> tuple[int, int, str]:
+    """Sort key: the paper's variants in its order, then their lite twins, then the rest."""
+    base = name.removesuffix("-lite")
+    group = 2 if base not in ORDER else int(name.endswith("-lite"))
+    return (group, ORDER.index(base) if base in ORDER else 0, name)
+
+
 def _realtime(result: BenchmarkResult) -> bool:
     return any(s.realtime_eao is not None for s in result.scores.values())
 
 
 def _rows(result: BenchmarkResult, trackers: tuple[str, ...] | None = None) -> list[tuple[str, str, list[str]]]:
     """(tracker, source label, [EAO, A, R(, real-time EAO)]) rows: measured, then published."""
-    def order(t: str) -> tuple[int, int, str]:  # paper variants, lite variants, then baselines
-        base = t.removesuffix("-lite")
-        group = 2 if base not in ORDER else int(t.endswith("-lite"))
-        return (group, ORDER.index(base) if base in ORDER else 0, t)
-
-    names = trackers or tuple(sorted(result.scores, key=order))
+    names = trackers or tuple(sorted(result.scores, key=tracker_order))
     measured_label = f"measured ({result.sequences})" if result.offline else "measured"
     realtime, reset = _realtime(result), result.benchmark in RESET_BASED
     rows = []
