@@ -1,6 +1,7 @@
 """rpvt-tracker: segmentation-based visual object tracking (D3S, D3S-MS, RPVT) for the VOT toolkit.
 
-Layout (an arrow is "may import"; nothing imports ``train`` but ``cli``'s train command):
+Layout (an arrow is "may import"; nothing imports ``train`` but ``cli``'s train and ablation
+commands):
 
 * ``geometry``  -- pure array geometry: regions and their pixels, distance maps, D3S's crops,
   rotated-box fitting.
@@ -13,7 +14,10 @@ Layout (an arrow is "may import"; nothing imports ``train`` but ``cli``'s train 
   the absence rule, its segmentation step, the frame reader and the VOT sequence folder reader /
   writer, ``rpvt track``'s loop -> models, dcf, geometry.
 * ``vot``       -- the TraX server (multi-object), generated sequences and multi-object scenes,
-  DAVIS-converted workspaces, result tables (VOT and VOTS) -> tracking.
+  DAVIS-converted workspaces, result tables (VOT and VOTS, the paper's layout), evaluating
+  registered entries with the toolkit -> tracking.
+* ``evaluation`` -- the paper's other benchmarks: DAVIS 2016 (VOS protocol, J and F), GOT-10k and
+  LaSOT (through the ``got10k`` package) -> tracking, vot (the paper's numbers and layout).
 * ``train``     -- datasets, training pairs, composites, loss, the loop -> tracking, models.
 * ``resources`` -- where the embedded weights, templates, registry and shipped video are (a
   checkout or an installed wheel).

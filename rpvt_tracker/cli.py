@@ -52,16 +52,14 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_track(args: argparse.Namespace) -> int:
-    import json
-
+def _tracker_settings(args: argparse.Namespace):
+    """TrackerSettings from the options ``_add_tracker_options`` defines (weights resolved)."""
     from .resources import resolve_dcf_weights, resolve_weights
-    from .tracking.build import TrackerSettings, build_tracker, settings_metadata
-    from .tracking.run import run_sequence
-    from .tracking.sequence import Sequence
+    from .tracking.build import TrackerSettings
 
-    sequence = Sequence.open(args.sequence)
-    settings = TrackerSettings(
+    if not args.dcf_weights:
+        print(f"rpvt {args.command}: no --dcf-weights: the DCF uses the segmentation checkpoint's backbone", file=sys.stderr)
+    return TrackerSettings(
         weights=resolve_weights(args.weights),
         variant=args.variant,
         dcf_weights=resolve_dcf_weights(args.dcf_weights) if args.dcf_weights else None,
@@ -69,8 +67,17 @@ def _cmd_track(args: argparse.Namespace) -> int:
         threads=args.threads or 0,
         params=args.params,
     )
-    if not args.dcf_weights:
-        print("rpvt track: no --dcf-weights: the DCF uses the segmentation checkpoint's backbone", file=sys.stderr)
+
+
+def _cmd_track(args: argparse.Namespace) -> int:
+    import json
+
+    from .tracking.build import build_tracker, settings_metadata
+    from .tracking.run import run_sequence
+    from .tracking.sequence import Sequence
+
+    sequence = Sequence.open(args.sequence)
+    settings = _tracker_settings(args)
     tracker = build_tracker(settings)
     summary = run_sequence(
         tracker, sequence, args.output, output_format=args.format, visualize=args.visualize, progress=not args.quiet
@@ -135,18 +142,45 @@ def _cmd_tables(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_train(args: argparse.Namespace) -> int:
-    import dataclasses
+def _cmd_davis(args: argparse.Namespace) -> int:
+    from .evaluation.vos import command
 
-    from .train.config import TrainConfig
+    return command(args, _tracker_settings(args))
+
+
+def _cmd_got10k(args: argparse.Namespace) -> int:
+    from .evaluation.got10k import command
+
+    return command(args, _tracker_settings(args))
+
+
+def _cmd_lasot(args: argparse.Namespace) -> int:
+    from .evaluation.lasot import command
+
+    return command(args, _tracker_settings(args))
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
     from .train.trainer import train
 
-    # Options left unset (None) keep the recipe's defaults; --variant is its own required option.
-    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None}
-    path = train(TrainConfig(**values), args.dataset, args.output, resume=args.resume, progress=not args.quiet)
+    path = train(_train_config(args), args.dataset, args.output, resume=args.resume, progress=not args.quiet)
     if int(os.environ.get("RANK", "0")) == 0:  # one line from a torchrun job, not one per process
         print(f"wrote {path}")
     return 0
+
+
+def _train_config(args: argparse.Namespace, **fixed):
+    """TrainConfig from the options ``_add_train_options`` defines: unset (None) ones keep the
+    recipe's defaults; ``--backbone-weights torchvision`` is torchvision's ImageNet ResNet-50."""
+    import dataclasses
+
+    from .resources import TORCHVISION_DCF, torchvision_resnet50
+    from .train.config import TrainConfig
+
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name, None) is not None}
+    if values.get("backbone_weights") == TORCHVISION_DCF:
+        values["backbone_weights"] = str(torchvision_resnet50())
+    return TrainConfig(**{**values, **fixed})
 
 
 def _add_train_options(p: argparse.ArgumentParser) -> None:
@@ -164,6 +198,31 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
         else:
             kind = str if f.default is None else type(f.default)
             p.add_argument(flag, type=kind, default=None, dest=f.name, help=f"default {f.default}")
+
+
+def _add_tracker_options(p: argparse.ArgumentParser) -> None:
+    """The options that say which tracker runs (``rpvt track`` and the benchmark commands)."""
+    p.add_argument(
+        "--weights",
+        required=True,
+        help="a checkpoint (rpvt-tracker format, or D3S's SegmNet.pth.tar); a name such as rpvt-lite.pth is also "
+        "looked up in $RPVT_WEIGHTS_DIR and the embedded weights",
+    )
+    p.add_argument("--variant", default=None, help="d3s, d3s-ms or rpvt (default: the checkpoint's)")
+    p.add_argument("--dcf-weights", default=None, help="ResNet-50 for the DCF: torchvision (its ImageNet weights through torchvision's "
+                   "weights API, as D3S), a torchvision state dict, or any checkpoint")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
+    p.add_argument("--params", default="d3s", help="tracker parameter set: d3s (D3S's values), stable-scale, lite (the embedded default's), "
+                   "lite-realtime (one backbone pass a frame), lite-vots, d3s-vots, "
+                   'or a JSON file of overrides, {"preset": "lite", "segmentation": {"min_area_ratio": 0.4}}')
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_benchmark_options(p: argparse.ArgumentParser) -> None:
+    """A benchmark command's tracker options, plus the name its results are filed under."""
+    _add_tracker_options(p)
+    p.add_argument("--name", default=None, help="the tracker's name in results and tables (default: the weights file's stem)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,24 +247,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("track", help="track one VOT-format sequence folder and write its result file")
     p.add_argument("sequence", help="folder with color/*.jpg and groundtruth.txt (line 1 initialises)")
-    p.add_argument(
-        "--weights",
-        required=True,
-        help="a checkpoint (rpvt-tracker format, or D3S's SegmNet.pth.tar); a name such as rpvt-lite.pth is also "
-        "looked up in $RPVT_WEIGHTS_DIR and the embedded weights",
-    )
-    p.add_argument("--variant", default=None, help="d3s, d3s-ms or rpvt (default: the checkpoint's)")
-    p.add_argument("--dcf-weights", default=None, help="ResNet-50 for the DCF: torchvision (its ImageNet weights through torchvision's "
-                   "weights API, as D3S), a torchvision state dict, or any checkpoint")
-    p.add_argument("--output", required=True, help="folder for <sequence name>.txt")
-    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
+    _add_tracker_options(p)
+    p.add_argument("--output", required=True, help="folder for <sequence name>.txt (and <sequence>.json: what made it, params included)")
     p.add_argument("--format", choices=["polygon", "mask"], default="polygon", help="result regions")
-    p.add_argument("--params", default="d3s", help="tracker parameter set: d3s (D3S's values), stable-scale, lite (the embedded default's), "
-                   "lite-realtime (one backbone pass a frame), lite-vots, d3s-vots, "
-                   'or a JSON file of overrides, {"preset": "lite", "segmentation": {"min_area_ratio": 0.4}}; recorded in <output>/<sequence>.json')
     p.add_argument("--visualize", action="store_true", help="also write overlay frames to <output>/<name>_overlay/")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_cmd_track)
 
     p = sub.add_parser("workspace", help="create a VOT toolkit workspace from workspace_template/")
@@ -226,6 +271,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=None, help="analysis name (default: each workspace's newest)")
     p.add_argument("--output", default=None, help="folder for tables.md and tables.tex (default: <first workspace>/tables)")
     p.set_defaults(run=_cmd_tables)
+
+    p = sub.add_parser("davis", help="the paper's Table 5: a tracker over DAVIS 2016 (VOS protocol), J&F, J / F mean, recall, decay, FPS")
+    p.add_argument("davis", help="DAVIS-layout folder: JPEGImages/480p/<sequence>/*.jpg, Annotations/480p/<sequence>/*.png")
+    p.add_argument("--sequences", default=None, help="comma-separated sequences (default: ImageSets/2016/val.txt if the folder has it, else all)")
+    p.add_argument("--output", required=True, help="results in DAVIS's layout, <output>/<name>/<sequence>/<frame>.png, and the table")
+    _add_benchmark_options(p)
+    p.set_defaults(run=_cmd_davis)
+
+    p = sub.add_parser("got10k", help="the paper's Table 4: a tracker on GOT-10k (val: AO / SR scored here; test: the server's zip)")
+    p.add_argument("root", help="GOT-10k folder holding <subset>/list.txt and the sequences")
+    p.add_argument("--subset", choices=["val", "test"], default="val")
+    p.add_argument("--output", required=True, help="folder for the results (GOT-10k's layout), the report and the table")
+    _add_benchmark_options(p)
+    p.set_defaults(run=_cmd_got10k)
+
+    p = sub.add_parser("lasot", help="the paper's Figure 6: a tracker on LaSOT's test set, success and precision plots and AUC")
+    p.add_argument("root", help="LaSOT folder: <class>/<class>-<n>/img/*.jpg, groundtruth.txt, ...")
+    p.add_argument("--output", required=True, help="folder for the results, the report and the plots (PNG)")
+    _add_benchmark_options(p)
+    p.set_defaults(run=_cmd_lasot)
 
     p = sub.add_parser("train", help="train a variant with the paper's recipe (several GPUs: under torchrun)")
     p.add_argument("--variant", required=True, choices=["d3s", "d3s-ms", "rpvt"])
