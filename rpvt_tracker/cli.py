@@ -183,6 +183,48 @@ def _train_config(args: argparse.Namespace, **fixed):
     return TrainConfig(**{**values, **fixed})
 
 
+def _cmd_ablation(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .train.ablation import LITE, NAMES, VARIANTS, checkpoint_name, entry_name, train_variants
+
+    if args.backbone_weights is None and (args.backbone or "resnet50") == "resnet50" and not args.init_dir:
+        args.backbone_weights = "torchvision"  # the paper's ImageNet backbone
+    config = _train_config(args)
+    output = Path(args.output)
+    if args.skip_training:
+        checkpoints = {v: output / checkpoint_name(v, config.backbone) for v in VARIANTS}
+        missing = [str(p) for p in checkpoints.values() if not p.is_file()]
+        if missing:
+            raise FileNotFoundError(f"--skip-training: no checkpoint at {', '.join(missing)}")
+    else:
+        checkpoints = train_variants(config, args.dataset, output, init_dir=args.init_dir, resume=args.resume, progress=not args.quiet)
+    if int(os.environ.get("RANK", "0")) != 0 or not args.workspace:
+        return 0  # one process of a torchrun job evaluates, after training
+    from .vot import paper_tables, tables
+    from .vot.evaluate import Entry, evaluate
+
+    lite = config.backbone == LITE
+    params = args.params or ("lite" if lite else "d3s")
+    dcf = args.dcf_weights if args.dcf_weights is not None else (None if lite else "torchvision")
+    entries = [Entry(entry_name(v, config.backbone), checkpoints[v], v, params, dcf or None, args.eval_device) for v in VARIANTS]
+    found = []
+    for workspace in args.workspace:
+        evaluate(workspace, entries, args.analysis)
+        found.append(tables.read_analysis(workspace, args.analysis))
+    for result in found:
+        if result.warning:
+            print(f"rpvt ablation: warning: {result.warning}", file=sys.stderr)
+    text = paper_tables.markdown(found) + "\n" + tables.markdown(found)
+    print(text)
+    (output / "tables.md").write_text(text)
+    (output / "tables.tex").write_text(paper_tables.latex(found) + "\n" + tables.latex(found))
+    if not any(r.benchmark == "vot2016" for r in found):
+        print("rpvt ablation: no VOT2016 workspace given, so no Table 6 (the paper's ablation is on VOT2016)", file=sys.stderr)
+    print(f"wrote {output / 'tables.md'} ({', '.join(NAMES[v] for v in VARIANTS)} as {', '.join(e.name for e in entries)})", file=sys.stderr)
+    return 0
+
+
 def _add_train_options(p: argparse.ArgumentParser) -> None:
     """One option per TrainConfig field (the recipe's defaults are in rpvt_tracker/train/config.py)."""
     import dataclasses
@@ -300,6 +342,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_train_options(p)
     p.set_defaults(run=_cmd_train)
+
+    p = sub.add_parser("ablation", help="the paper's Table 6 like for like: train D3S, D3S-MS and RPVT by one recipe, evaluate them, print the table")
+    p.add_argument("--dataset", action="append", required=True, metavar="NAME=PATH", help="youtube-vos=, davis=, vot= or coco= (repeatable)")
+    p.add_argument("--output", required=True, help="folder for the three checkpoints (d3s.pth, d3s-ms.pth, rpvt.pth; -lite with the lite backbone)")
+    p.add_argument("--init-dir", default=None, help="continue each variant from its own file in this folder (a previous stage) instead of "
+                   "an ImageNet backbone and fresh heads")
+    p.add_argument("--workspace", action="append", default=[], help="VOT workspace to evaluate the three in (repeatable; Table 6 is on VOT2016); "
+                   "none: train only")
+    p.add_argument("--analysis", default="ablation", help="the vot analysis name (default: ablation)")
+    p.add_argument("--params", default=None, help="tracker parameter set of the evaluated entries (default: d3s; lite with the lite backbone)")
+    p.add_argument("--dcf-weights", default=None, help="the entries' DCF backbone (default: torchvision, as D3S; the checkpoint's own with the "
+                   "lite backbone); '' for the checkpoint's own")
+    p.add_argument("--eval-device", default="auto", help="the entries' device (env_RPVT_DEVICE)")
+    p.add_argument("--skip-training", action="store_true", help="evaluate the checkpoints already in --output")
+    p.add_argument("--resume", action="store_true", help="continue interrupted training (each variant's <checkpoint>.state.pth)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_train_options(p)
+    p.set_defaults(run=_cmd_ablation)
     return parser
 
 

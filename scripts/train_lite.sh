@@ -22,7 +22,8 @@
 # from commit c97ffe7's stage-1 files).
 # WORKERS (DataLoader processes, default 1) and PYTHON (default .venv/bin/python) may be set;
 # neither changes the result: every sample is a function of (seed, epoch, index). RESUME=1
-# continues interrupted runs (rpvt train --resume).
+# continues interrupted runs (rpvt ablation --resume). WORKSPACE: a VOT workspace (e.g. from
+# `rpvt workspace vot2016/rgb-davis`) in which the final weights are evaluated and Table 6 printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-weights}
@@ -41,19 +42,20 @@ SHIPPED_RECIPE=(--no-soft-test-mask --no-brightness-per-image --box-init-distanc
 COMMON=(--backbone efficientnet-lite0 --batch-size 8 --paste-probability 0.5 --val-fraction 0
         --val-batches 4 --workers "${WORKERS:-1}" --seed 0 "${SHIPPED_RECIPE[@]}" ${RESUME:+--resume} ${QUIET:+--quiet})
 DATA2=(--dataset "davis=$DAVIS_TRAIN" --dataset "davis=$DAVIS:$SEQS" --dataset "coco=$COCO" --still-probability 0.25)
-for variant in d3s d3s-ms rpvt; do
-  stage2=${STAGE2_DIR:-$OUT/stage2}/$variant-lite.pth
-  if [ -z "${STAGE2_DIR:-}" ]; then
-    init=${INIT_DIR:-$OUT/stage1}/$variant-lite.pth
-    if [ -z "${INIT_DIR:-}" ]; then
-      "$PYTHON" -m rpvt_tracker.cli train --variant "$variant" "${COMMON[@]}" \
-        --dataset "davis=$DAVIS:$SEQS" --output "$init" \
-        --epochs 5 --iterations 150 --lr 1e-3 --lr-step 4 --lr-gamma 0.2 --val-every 5
-    fi
-    "$PYTHON" -m rpvt_tracker.cli train --variant "$variant" "${COMMON[@]}" --init "$init" "${DATA2[@]}" \
-      --output "$stage2" --epochs "${EPOCHS2:-8}" --iterations "${ITERS2:-30}" --lr 5e-4 --lr-step 6 --lr-gamma 0.2 --val-every 1
+# Each stage is `rpvt ablation` with the lite backbone: the three variants by one recipe, from one
+# starting point (stage 1: ImageNet backbone, fresh heads; later stages: each variant's own file
+# of the stage before), as the paper's ablation is run with ResNet-50.
+ABLATION=("$PYTHON" -m rpvt_tracker.cli ablation "${COMMON[@]}")
+STAGE2=${STAGE2_DIR:-$OUT/stage2}
+if [ -z "${STAGE2_DIR:-}" ]; then
+  STAGE1=${INIT_DIR:-$OUT/stage1}
+  if [ -z "${INIT_DIR:-}" ]; then
+    "${ABLATION[@]}" --dataset "davis=$DAVIS:$SEQS" --output "$STAGE1" \
+      --epochs 5 --iterations 150 --lr 1e-3 --lr-step 4 --lr-gamma 0.2 --val-every 5
   fi
-  "$PYTHON" -m rpvt_tracker.cli train --variant "$variant" "${COMMON[@]}" --init "$stage2" "${DATA2[@]}" \
-    --val-batches 8 --output "$OUT/$variant-lite.pth" \
-    --epochs "${EPOCHS3:-12}" --iterations "${ITERS3:-60}" --lr 3e-4 --lr-step 8 --lr-gamma 0.2 --val-every 1
-done
+  "${ABLATION[@]}" --init-dir "$STAGE1" "${DATA2[@]}" --output "$STAGE2" \
+    --epochs "${EPOCHS2:-8}" --iterations "${ITERS2:-30}" --lr 5e-4 --lr-step 6 --lr-gamma 0.2 --val-every 1
+fi
+"${ABLATION[@]}" --init-dir "$STAGE2" "${DATA2[@]}" --val-batches 8 --output "$OUT" \
+  --epochs "${EPOCHS3:-12}" --iterations "${ITERS3:-60}" --lr 3e-4 --lr-step 8 --lr-gamma 0.2 --val-every 1 \
+  ${WORKSPACE:+--workspace "$WORKSPACE"}

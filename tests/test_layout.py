@@ -17,6 +17,7 @@ ALLOWED = {
     "vot.server": {"vot", "tracking", "models", "dcf", "geometry", "devices", "resources"},
     "vot.workspace": {"vot", "tracking", "models", "dcf", "geometry", "devices", "resources"},
     "train": {"train", "tracking", "models", "dcf", "geometry", "devices"},
+    "train.ablation": {"train"},
     "evaluation.vos": {"evaluation", "vot", "tracking", "models", "dcf", "geometry", "devices", "resources"},
     "evaluation.got10k": {"evaluation", "vot", "tracking", "models", "dcf", "geometry", "devices", "resources"},
     "evaluation.lasot": {"evaluation", "vot", "tracking", "models", "dcf", "geometry", "devices", "resources"},

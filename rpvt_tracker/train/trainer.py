@@ -103,6 +103,9 @@ def weights_digest(net: torch.nn.Module) -> str:
 
 def train(config: TrainConfig, datasets: list[str], output: str | Path, *, resume: bool = False, progress: bool = True) -> Path:
     output = Path(output)
+    # A caller that trains several models in one torchrun job (rpvt ablation) keeps its group:
+    # gloo cannot re-form a group in the same job once it has been destroyed.
+    owns_group = not (dist.is_available() and dist.is_initialized())
     proc = setup_process(config.device)
     if config.batch_size % proc.world:
         raise ValueError(f"batch size {config.batch_size} does not split over {proc.world} processes")
@@ -208,7 +211,8 @@ def train(config: TrainConfig, datasets: list[str], output: str | Path, *, resum
         save_checkpoint(net, output, metadata={"training": config.to_dict(), "datasets": list(datasets), "processes": proc.world})
     if proc.world > 1:
         dist.barrier()
-        dist.destroy_process_group()
+        if owns_group:
+            dist.destroy_process_group()
     return output
 
 

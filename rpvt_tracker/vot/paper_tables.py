@@ -116,16 +116,18 @@ def latex(results: list[BenchmarkResult]) -> str:
 
 def _ablation(results: list[BenchmarkResult], style: str) -> list[str]:
     """Table 6 as in the paper (variants as rows: EAO, Accuracy, Robustness), for each VOT2016
-    workspace that measured the three variants (full or lite)."""
+    workspace that measured the three variants: the released or embedded entries (full, -lite)
+    or those ``rpvt ablation`` trained (-ablation, -lite-ablation)."""
     out = []
     for result in results:
         if result.benchmark != "vot2016":
             continue
-        for suffix in ("", "-lite"):
+        for suffix in ("", "-lite", "-ablation", "-lite-ablation"):
             names = [f"{v}{suffix}" for v in ABLATION]
             if not set(names) <= set(result.scores):
                 continue
-            rows = [(f"{n} (published)", ABLATION[v], True) for n, v in zip(names, ABLATION) if not suffix]
+            # The paper's variants are ResNet-50 ones: published rows beside the full-size entries only.
+            rows = [(f"{v} (published)", ABLATION[v], True) for v in ABLATION if suffix in ("", "-ablation")]
             rows += [(f"{n} (measured)", (result.scores[n].eao, result.scores[n].accuracy, result.scores[n].robustness), _real(result))
                      for n in names]
             higher = (True, True, False)

@@ -187,10 +187,14 @@ def _paper_robustness(workspace: Path, tracker: str, warnings: list[str]) -> flo
 
 
 def tracker_order(name: str) -> tuple[int, int, str]:
-    """Sort key: the paper's variants in its order, then their lite twins, then the rest."""
-    base = name.removesuffix("-lite")
-    group = 2 if base not in ORDER else int(name.endswith("-lite"))
-    return (group, ORDER.index(base) if base in ORDER else 0, name)
+    """Sort key: the paper's variants in its order, then their lite twins, then the same two
+    groups as trained by ``rpvt ablation`` (``-ablation``), then the rest."""
+    trained = name.endswith("-ablation")
+    stem = name.removesuffix("-ablation")
+    base = stem.removesuffix("-lite")
+    if base not in ORDER:
+        return (4, 0, name)
+    return (2 * trained + int(stem.endswith("-lite")), ORDER.index(base), name)
 
 
 def _realtime(result: BenchmarkResult) -> bool:
@@ -268,6 +272,7 @@ def _tables(results: list[BenchmarkResult]):
         yield TITLES[result.benchmark], result, None
     for result in results:
         if result.benchmark == "vot2016":
-            lite = not set(ORDER) & set(result.scores) and set(LITE) & set(result.scores)
-            names = LITE if lite else ORDER
+            # The released (or embedded) variants, else those rpvt ablation trained.
+            groups = [ORDER, LITE, tuple(f"{n}-ablation" for n in ORDER), tuple(f"{n}-ablation" for n in LITE)]
+            names = next((g for g in groups if set(g) & set(result.scores)), ORDER)
             yield f"Table 6: ablation on VOT2016 ({', '.join(names)})", result, names
