@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..tracking.build import TrackerSettings
-from ..vot.paper_tables import Measure, _cells
+from ..vot.paper_tables import Measure, ranked_cells
 from ..vot.published import GOT10K_TEST
 from .box_benchmark import build_toolkit_tracker, record_settings, toolkit_output, tracker_name, write_text
 
@@ -130,7 +130,7 @@ def _rows(name: str, scores: Scores | None, style: str) -> tuple[list[str], list
     rows = []
     for i, measure in enumerate(MEASURES):
         arrow = measure.arrow if style == "md" else "$\\uparrow$"
-        rows.append((f"{measure.label} {arrow}", _cells([c[1][i] for c in columns], [c[2] for c in columns], True, style)))
+        rows.append((f"{measure.label} {arrow}", ranked_cells([c[1][i] for c in columns], [c[2] for c in columns], True, style)))
     if scores is not None:  # the paper prints no speed in Table 4
         arrow = "↑" if style == "md" else "$\\uparrow$"
         rows.append((f"FPS {arrow}", ["-"] * len(GOT10K_TEST) + [f"{scores.fps:.1f}"]))

@@ -30,7 +30,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from ..tracking.build import TrackerSettings
-from ..vot.paper_tables import Measure, _ranks
+from ..vot.paper_tables import Measure, ranks
 from ..vot.published import DAVIS2016
 from ..vot.tables import tracker_order
 from .davis_measures import Statistics, contour_accuracy, dataset_statistics, region_similarity, statistics
@@ -228,7 +228,7 @@ def _format(value: float | None, column: int, published: bool) -> str:
     return f"{value:.1f}"
 
 
-def _cells(runs: list[Run], style: str) -> list[tuple[str, list[str]]]:
+def _table_rows(runs: list[Run], style: str) -> list[tuple[str, list[str]]]:
     """(row label, formatted cells) per row: the paper's rows, then the measured ones; the best
     and second of each column marked among the published rows and the benchmark runs."""
     rows = [(f"{m} (published)", list(v), True, True) for m, v in DAVIS2016.items()]
@@ -236,7 +236,7 @@ def _cells(runs: list[Run], style: str) -> list[tuple[str, list[str]]]:
     texts = [[_format(v, c, published) for c, v in enumerate(values)] for _, values, _, published in rows]
     for c, measure in enumerate(MEASURES):
         shown = [None if v[c] is None or not ranked else float(texts[i][c]) for i, (_, v, ranked, _) in enumerate(rows)]
-        for i, rank in enumerate(_ranks(shown, measure.higher_is_better)):
+        for i, rank in enumerate(ranks(shown, measure.higher_is_better)):
             if rank:
                 texts[i][c] = _mark(texts[i][c], rank, style)
     return [(label, t) for (label, *_), t in zip(rows, texts)]
@@ -264,7 +264,7 @@ def markdown(runs: list[Run]) -> str:
     out += [f"_{note}_  " for note in _notes(runs)] + [""]
     out.append("| Method | " + " | ".join(f"{m.label} {m.arrow}" for m in MEASURES) + " |")
     out.append("|---|" + "---|" * len(MEASURES))
-    out += [f"| {label} | " + " | ".join(cells) + " |" for label, cells in _cells(runs, "md")]
+    out += [f"| {label} | " + " | ".join(cells) + " |" for label, cells in _table_rows(runs, "md")]
     return "\n".join(out) + "\n"
 
 
@@ -278,7 +278,7 @@ def latex(runs: list[Run]) -> str:
            "\\begin{tabular}{l" + "c" * len(MEASURES) + "}", "\\hline"]
     out.append("Method & " + " & ".join(f"{tex(m.label)} {arrows[m.higher_is_better]}" for m in MEASURES) + " \\\\")
     out.append("\\hline")
-    out += [f"{tex(label)} & " + " & ".join(cells) + " \\\\" for label, cells in _cells(runs, "tex")]
+    out += [f"{tex(label)} & " + " & ".join(cells) + " \\\\" for label, cells in _table_rows(runs, "tex")]
     out += ["\\hline", "\\end{tabular}}", "\\end{table}"]
     return "\n".join(out) + "\n"
 

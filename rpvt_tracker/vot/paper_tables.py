@@ -43,16 +43,18 @@ def measures(benchmark: str) -> tuple[Measure, Measure, Measure]:
     return Measure("Acc", True), Measure("Rob", benchmark == "vot2020"), Measure("EAO", True)
 
 
-def _ranks(values: list[float | None], higher: bool) -> list[int]:
+def ranks(values: list[float | None], higher: bool) -> list[int]:
     """1 for the best, 2 for the second best, 0 otherwise (None and NaN are not ranked)."""
     finite = sorted({v for v in values if v is not None and math.isfinite(v)}, reverse=higher)
     return [finite.index(v) + 1 if v is not None and v in finite[:2] else 0 for v in values]
 
 
-def _cells(values: list[float | None], ranked: list[bool], higher: bool, style: str) -> list[str]:
-    ranks = _ranks([v if r else None for v, r in zip(values, ranked)], higher)
+def ranked_cells(values: list[float | None], ranked: list[bool], higher: bool, style: str) -> list[str]:
+    """Each value formatted, the best and second best of the ``ranked`` ones marked (bold,
+    underlined) in ``style`` ("md" or "tex")."""
+    places = ranks([v if r else None for v, r in zip(values, ranked)], higher)
     out = []
-    for value, rank in zip(values, ranks):
+    for value, rank in zip(values, places):
         text = "-" if value is None else f"{value:.3f}"
         if rank == 1:
             text = f"**{text}**" if style == "md" else f"\\textbf{{{text}}}"
@@ -90,7 +92,7 @@ def markdown(results: list[BenchmarkResult]) -> str:
         out.append("| | " + " | ".join(h for h, _, _ in columns) + " |")
         out.append("|---|" + "---|" * len(columns))
         for i, m in enumerate(measures(result.benchmark)):
-            cells = _cells([c[1][i] for c in columns], [c[2] for c in columns], m.higher_is_better, "md")
+            cells = ranked_cells([c[1][i] for c in columns], [c[2] for c in columns], m.higher_is_better, "md")
             out.append(f"| {m.label} {m.arrow} | " + " | ".join(cells) + " |")
         out.append("")
     out += _ablation(results, "md")
@@ -106,7 +108,7 @@ def latex(results: list[BenchmarkResult]) -> str:
         out.append(" & " + " & ".join(h.replace("_", "\\_") for h, _, _ in columns) + " \\\\")
         out.append("\\hline")
         for i, m in enumerate(measures(result.benchmark)):
-            cells = _cells([c[1][i] for c in columns], [c[2] for c in columns], m.higher_is_better, "tex")
+            cells = ranked_cells([c[1][i] for c in columns], [c[2] for c in columns], m.higher_is_better, "tex")
             arrow = "$\\uparrow$" if m.higher_is_better else "$\\downarrow$"
             out.append(f"{m.label} {arrow} & " + " & ".join(cells) + " \\\\")
         out += ["\\hline", "\\end{tabular}}", "\\end{table}", ""]
@@ -131,7 +133,7 @@ def _ablation(results: list[BenchmarkResult], style: str) -> list[str]:
             rows += [(f"{n} (measured)", (result.scores[n].eao, result.scores[n].accuracy, result.scores[n].robustness), _real(result))
                      for n in names]
             higher = (True, True, False)
-            cols = [_cells([r[1][i] for r in rows], [r[2] for r in rows], higher[i], style) for i in range(3)]
+            cols = [ranked_cells([r[1][i] for r in rows], [r[2] for r in rows], higher[i], style) for i in range(3)]
             title = f"Table 6 (paper layout): ablation on VOT2016 ({', '.join(names)})"
             if style == "md":
                 out += [f"### {title}", "", f"_{_note(result)}_", "", "| | EAO ↑ | Accuracy ↑ | Robustness ↓ |", "|---|---|---|---|"]
