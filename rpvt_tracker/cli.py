@@ -316,7 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("davis", help="the paper's Table 5: a tracker over DAVIS 2016 (VOS protocol), J&F, J / F mean, recall, decay, FPS")
     p.add_argument("davis", help="DAVIS-layout folder: JPEGImages/480p/<sequence>/*.jpg, Annotations/480p/<sequence>/*.png")
-    p.add_argument("--sequences", default=None, help="comma-separated sequences (default: ImageSets/2016/val.txt if the folder has it, else all)")
+    p.add_argument("--sequences", default=None, help="comma-separated sequences (default: the folder's validation list, "
+                   "ImageSets/480p/val.txt or ImageSets/2016/val.txt, else all)")
     p.add_argument("--output", required=True, help="results in DAVIS's layout, <output>/<name>/<sequence>/<frame>.png, and the table")
     _add_benchmark_options(p)
     p.set_defaults(run=_cmd_davis)

@@ -243,6 +243,20 @@ def test_sequences_from_the_benchmark_list(tmp_path):
     assert vos.select_sequences(tmp_path / "d", None) == (["a", "b", "c"], False)  # every folder, not the benchmark
 
 
+def test_sequences_from_the_2016_release_frame_list(tmp_path):
+    """DAVIS 2016 as released lists validation frames, not names: ImageSets/480p/val.txt."""
+    for name in ("a", "b", "c"):
+        make_davis(tmp_path / "d", name, frames=3)
+    lines = [f"/JPEGImages/480p/{n}/{t:05d}.jpg /Annotations/480p/{n}/{t:05d}.png" for n in ("c", "a") for t in range(3)]
+    (tmp_path / "d" / "ImageSets" / "480p").mkdir(parents=True)
+    (tmp_path / "d" / "ImageSets" / "480p" / "val.txt").write_text("\n".join(lines) + "\n")
+    assert vos.select_sequences(tmp_path / "d", None) == (["c", "a"], True)
+    assert vos.select_sequences(tmp_path / "d", "b") == (["b"], False)
+    (tmp_path / "d" / "ImageSets" / "480p" / "val.txt").write_text("c/00000.jpg\n")
+    with pytest.raises(ValueError, match=r"480p/val\.txt, line 1: expected /JPEGImages/480p/"):
+        vos.select_sequences(tmp_path / "d", None)
+
+
 def run_of(name, j, f, benchmark, seconds=10.0):
     seq = vos.SequenceScore("s", 50, dm.Statistics(*j), dm.Statistics(*f), seconds)
     return vos.Run(name, (seq,), benchmark, "cpu", 2)

@@ -36,7 +36,10 @@ from ..vot.tables import tracker_order
 from .davis_measures import Statistics, contour_accuracy, dataset_statistics, region_similarity, statistics
 
 RESOLUTION = "480p"
+# The 20 validation sequences: the 2017 release lists them by name; the 2016 release lists each
+# validation frame as "/JPEGImages/480p/<sequence>/<frame>.jpg /Annotations/480p/<sequence>/<frame>.png".
 VAL_LIST = Path("ImageSets") / "2016" / "val.txt"
+VAL_FRAMES = Path("ImageSets") / RESOLUTION / "val.txt"
 PALETTE = [0, 0, 0, 128, 0, 0]  # DAVIS's colours of ids 0 and 1
 COLUMNS = ("J&F Mean", "J Mean", "J Recall", "J Decay", "F Mean", "F Recall", "F Decay", "FPS")
 MEASURES = tuple(Measure(label, "Decay" not in label) for label in COLUMNS)
@@ -66,7 +69,7 @@ class SequenceScore:
 
 @dataclass(frozen=True)
 class Run:
-    """A completed run: ``benchmark`` when it covered the folder's ImageSets/2016/val.txt list."""
+    """A completed run: ``benchmark`` when it covered the folder's validation list (``benchmark_list``)."""
 
     name: str
     sequences: tuple[SequenceScore, ...]
@@ -84,9 +87,24 @@ class Run:
 
 
 def benchmark_list(root: Path) -> list[str] | None:
-    """The sequences of ``root``'s ImageSets/2016/val.txt (one name a line), None without it."""
+    """DAVIS 2016's validation sequences as ``root`` lists them: ImageSets/2016/val.txt (the 2017
+    release: one name a line) or ImageSets/480p/val.txt (the 2016 release: one frame a line, the
+    sequences in order of first appearance); None when it has neither."""
     path = root / VAL_LIST
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()] if path.is_file() else None
+    if path.is_file():
+        return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    path = root / VAL_FRAMES
+    if not path.is_file():
+        return None
+    names = {}
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = Path(line.split()[0]).parts  # ('/', 'JPEGImages', '480p', <sequence>, <frame>)
+        if len(parts) < 3 or parts[-4:-2] != ("JPEGImages", RESOLUTION):
+            raise ValueError(f"{path}, line {number}: expected /JPEGImages/{RESOLUTION}/<sequence>/<frame>.jpg first, got {line.strip()!r}")
+        names[parts[-2]] = None
+    return list(names)
 
 
 def select_sequences(root: Path, requested: str | None) -> tuple[list[str], bool]:
