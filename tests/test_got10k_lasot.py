@@ -88,6 +88,18 @@ def test_got10k_val_scores_and_table(got10k_root, tmp_path, capsys):
     tex = (out / "table4.tex").read_text()
     assert "\\textbf{0.611}" in tex and "\\underline{0.600}" in tex and "RPVT-lite (measured, val)" in tex
 
+    # A second tracker under the same output: its own column beside the first's, which is kept.
+    other = [*TRACKER, "--name", "D3S-lite"]
+    other[other.index("rpvt-lite.pth")] = "d3s-lite.pth"
+    assert main(["got10k", str(got10k_root), "--subset", "val", "--output", str(out), *other]) == 0
+    capsys.readouterr()
+    table = (out / "table4.md").read_text()
+    header = next(line for line in table.splitlines() if line.startswith("| |")).split(" | ")[1:]
+    assert [h.strip(" |") for h in header][-2:] == ["D3S-lite (measured, val)", "RPVT-lite (measured, val)"]
+    rows = {line.split(" | ")[0].strip("| "): [c.strip(" |") for c in line.split(" | ")[1:]] for line in table.splitlines() if line.startswith("| ")}
+    assert rows["AO ↑"][-1] == f"{ao:.3f}" and rows["FPS ↑"][-1] == f"{fps:.1f}"
+    assert 0.3 < float(rows["AO ↑"][-2]) <= 1
+
 
 def test_got10k_test_zip_for_the_server(got10k_root, tmp_path, capsys):
     out = tmp_path / "out"
@@ -135,7 +147,7 @@ def test_lasot_scores_and_figure(tmp_path, capsys):
         times = np.loadtxt(folder / "times" / f"{seq}_time.txt")
         speeds.append(np.mean(1 / times[times > 0]))
     success, precision = np.mean(success, 0), np.mean(precision, 0)
-    report = json.loads((out / "lasot.json").read_text())
+    report = json.loads((out / "lasot.json").read_text())["rpvt-lite"]
     assert report["success_auc"] == pytest.approx(success.mean(), rel=1e-9) and report["precision_20"] == pytest.approx(precision[20], rel=1e-9)
     assert report["success_curve"] == pytest.approx(success.tolist()) and report["fps"] == pytest.approx(np.mean(speeds))
     assert report["sequences"] == 2 and not report["complete"] and report["paper_compares"] == list(PAPER_COMPARED)
@@ -143,6 +155,15 @@ def test_lasot_scores_and_figure(tmp_path, capsys):
     with Image.open(out / "figure6.png") as png:
         png.verify()
         assert png.format == "PNG" and png.size[0] > 2 * png.size[1] > 600  # two panels side by side
+
+    # A second tracker under the same output joins the report and the figure; the first is kept.
+    other = [*TRACKER, "--name", "D3S-lite"]
+    other[other.index("rpvt-lite.pth")] = "d3s-lite.pth"
+    assert main(["lasot", str(root), "--output", str(out), *other]) == 0
+    reports = json.loads((out / "lasot.json").read_text())
+    assert list(reports) == ["D3S-lite", "rpvt-lite"] and reports["rpvt-lite"] == report
+    assert reports["D3S-lite"]["settings"]["weights"].endswith("d3s-lite.pth") and 0 < reports["D3S-lite"]["success_auc"] <= 1
+    assert "D3S-lite success AUC" in capsys.readouterr().out
 
 
 class Oracle:

@@ -18,7 +18,7 @@ import contextlib
 import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ import numpy as np
 from got10k.trackers import Tracker as PackageTracker
 
 from ..tracking.build import TrackerSettings, build_tracker, settings_metadata
+from ..vot.tables import tracker_order
 
 ONE_BASED = 1.0  # GOT-10k and LaSOT ground truth: (x, y) of the top-left pixel counted from 1
 
@@ -108,6 +109,18 @@ def record_settings(path: Path, metadata: dict[str, Any]) -> None:
             )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(metadata, indent=1) + "\n")
+
+
+def completed_runs(report_dir: Path, complete: Callable[[str, dict[str, Any]], bool]) -> list[str]:
+    """The trackers with results under one output, in the tables' order: every ``<name>`` whose
+    ``<report_dir>/<name>/tracker.json`` (``record_settings``) exists and for which
+    ``complete(name, its settings)`` holds (same subset or sequences, every result file there),
+    so several trackers run under one ``--output`` share one table or figure."""
+    names = []
+    for meta in sorted(report_dir.glob("*/tracker.json")):
+        if complete(meta.parent.name, json.loads(meta.read_text())):
+            names.append(meta.parent.name)
+    return sorted(names, key=tracker_order)
 
 
 @contextlib.contextmanager

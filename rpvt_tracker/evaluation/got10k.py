@@ -14,7 +14,8 @@ results in the layout the GOT-10k server takes, ``<output>/results/GOT-10k/<name
   ``<output>/results/GOT-10k/<name>.zip``, the file to upload to the GOT-10k evaluation server.
 
 Table 4 is printed in the paper's layout (trackers as columns, AO / SR0.5 / SR0.75 as rows)
-with the published columns (the paper's, on the test set) and, for val, the measured one.
+with the published columns (the paper's, on the test set) and, for val, a measured column for
+every tracker with complete val results under ``--output`` (run each with its own ``--name``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import numpy as np
 from ..tracking.build import TrackerSettings
 from ..vot.paper_tables import Measure, ranked_cells
 from ..vot.published import GOT10K_TEST
-from .box_benchmark import build_toolkit_tracker, record_settings, toolkit_output, tracker_name, write_text
+from .box_benchmark import build_toolkit_tracker, completed_runs, record_settings, toolkit_output, tracker_name, write_text
 
 TITLE = "Table 4 (paper layout): GOT-10k"
 MEASURES = (Measure("AO", True), Measure("SR0.5", True), Measure("SR0.75", True))
@@ -58,29 +59,37 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
     check_result_folder(Path(experiment.result_dir) / name, names)
     tracker, metadata = build_toolkit_tracker(settings, name)
     record_settings(Path(experiment.report_dir) / name / "tracker.json", {**metadata, "subset": args.subset, "sequences": len(names)})
+    result_dir = Path(experiment.result_dir)
     with toolkit_output(args.quiet):
         experiment.run(tracker)
-        performance = experiment.report([name])
-    archive = Path(experiment.result_dir) / f"{name}.zip"  # the toolkit's zip of the test results
-    scores = val_scores(performance[name]["overall"], experiment.nbins_iou, len(names)) if args.subset == "val" else None
-    note = _note(name, scores, str(metadata["device"]), archive.name)
-    text, tex = markdown(name, scores, note), latex(name, scores, note)
+        if args.subset == "test":
+            experiment.report([name])  # zips this tracker's results
+            measured = []
+        else:  # every tracker with complete val results under --output: one column each
+            runs = completed_runs(Path(experiment.report_dir), lambda n, info: info.get("subset") == "val" and all(
+                (result_dir / n / s / f"{s}_001.txt").is_file() for s in names))
+            performance = experiment.report(runs)
+            measured = [(n, val_scores(performance[n]["overall"], experiment.nbins_iou, len(names))) for n in runs]
+    archive = result_dir / f"{name}.zip"  # the toolkit's zip of the test results
+    note = _note(name, measured, str(metadata["device"]), archive.name)
+    text, tex = markdown(measured, note), latex(measured, note)
     print(text)
     md, tex_path = write_text(output / "table4.md", text), write_text(output / "table4.tex", tex)
     print(f"wrote {md} and {tex_path}; results in {Path(experiment.result_dir) / name}")
-    if scores is None:
+    if args.subset == "test":
         print(f"test results zipped for the server: {archive}\n  upload it to the GOT-10k evaluation server ({SERVER}) to get AO, SR0.5 and SR0.75")
     return 0
 
 
-def _note(name: str, scores: Scores | None, device: str, archive: str) -> str:
+def _note(name: str, measured: list[tuple[str, Scores]], device: str, archive: str) -> str:
     """The line under the table: what was measured where, and what is ranked against what."""
-    if scores is None:
+    if not measured:
         return (f"published: the paper's numbers on GOT-10k test; bold: best, underlined: second. GOT-10k withholds the test "
                 f"ground truth: {name}'s test scores come from the evaluation server, from {archive}.")
-    return (f"{name} measured here on GOT-10k val ({scores.sequences} sequences, got10k toolkit, one run: deterministic tracker, "
-            f"{device}); published: the paper's numbers on GOT-10k test. Bold: best, underlined: second, among the "
-            "published columns only: a val measurement is not ranked against test-set numbers.")
+    return (f"{', '.join(n for n, _ in measured)} measured here on GOT-10k val ({measured[0][1].sequences} sequences, got10k "
+            f"toolkit, one run each: deterministic trackers; {name} on {device}); published: the paper's numbers on GOT-10k "
+            "test. Bold: best, underlined: second, among the published columns only: a val measurement is not ranked "
+            "against test-set numbers.")
 
 
 def check_dataset(root: Path, subset: str) -> list[str]:
@@ -116,38 +125,37 @@ def val_scores(overall: dict[str, Any], nbins_iou: int, sequences: int) -> Score
     return Scores(float(overall["ao"]), float(overall["sr"]), float(overall["succ_curve"][at]), float(overall["speed_fps"]), sequences)
 
 
-def _columns(name: str, scores: Scores | None) -> list[tuple[str, tuple[float | None, ...], bool]]:
-    """(header, (AO, SR0.5, SR0.75), ranked) per column: the paper's (ranked), then the measured one."""
+def _columns(measured: list[tuple[str, Scores]]) -> list[tuple[str, tuple[float | None, ...], bool]]:
+    """(header, (AO, SR0.5, SR0.75), ranked) per column: the paper's (ranked), then the measured ones."""
     columns = [(f"{tracker} (published)", values, True) for tracker, values in GOT10K_TEST.items()]
-    if scores is not None:
-        columns.append((f"{name} (measured, val)", (scores.ao, scores.sr50, scores.sr75), False))
+    columns += [(f"{name} (measured, val)", (s.ao, s.sr50, s.sr75), False) for name, s in measured]
     return columns
 
 
-def _rows(name: str, scores: Scores | None, style: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
+def _rows(measured: list[tuple[str, Scores]], style: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """The headers and, per row, (label, cells): the three measures, then FPS (measured only)."""
-    columns = _columns(name, scores)
+    columns = _columns(measured)
     rows = []
     for i, measure in enumerate(MEASURES):
         arrow = measure.arrow if style == "md" else "$\\uparrow$"
         rows.append((f"{measure.label} {arrow}", ranked_cells([c[1][i] for c in columns], [c[2] for c in columns], True, style)))
-    if scores is not None:  # the paper prints no speed in Table 4
+    if measured:  # the paper prints no speed in Table 4
         arrow = "↑" if style == "md" else "$\\uparrow$"
-        rows.append((f"FPS {arrow}", ["-"] * len(GOT10K_TEST) + [f"{scores.fps:.1f}"]))
+        rows.append((f"FPS {arrow}", ["-"] * len(GOT10K_TEST) + [f"{s.fps:.1f}" for _, s in measured]))
     return [c[0] for c in columns], rows
 
 
-def markdown(name: str, scores: Scores | None, note: str) -> str:
+def markdown(measured: list[tuple[str, Scores]], note: str) -> str:
     """Table 4 in Markdown (best **bold**, second <u>underlined</u>), the note line under it."""
-    headers, rows = _rows(name, scores, "md")
+    headers, rows = _rows(measured, "md")
     out = [f"### {TITLE}", "", "| | " + " | ".join(headers) + " |", "|---|" + "---|" * len(headers)]
     out += [f"| {label} | " + " | ".join(cells) + " |" for label, cells in rows]
     return "\n".join(out + ["", f"_{note}_", ""])
 
 
-def latex(name: str, scores: Scores | None, note: str) -> str:
+def latex(measured: list[tuple[str, Scores]], note: str) -> str:
     """Table 4 in LaTeX (best \\textbf, second \\underline), the note as the caption."""
-    headers, rows = _rows(name, scores, "tex")
+    headers, rows = _rows(measured, "tex")
     out = ["\\begin{table}[t]", "\\centering", f"\\caption{{{TITLE}; {_tex_escape(note)}}}", "\\resizebox{\\linewidth}{!}{%",
            "\\begin{tabular}{l" + "c" * len(headers) + "}", "\\hline", " & " + " & ".join(_tex_escape(h) for h in headers) + " \\\\", "\\hline"]
     out += [f"{label} & " + " & ".join(cells) + " \\\\" for label, cells in rows]

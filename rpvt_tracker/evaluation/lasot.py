@@ -15,7 +15,9 @@ present under ROOT are run, so the 280-sequence test download and the full datas
 when some are absent the report and the figure say how many were run, since the scores are then
 not LaSOT's. Results: ``<output>/results/LaSOT/<name>/<seq>.txt`` (x,y,w,h a frame, 1-based like
 the ground truth) and ``times/<seq>_time.txt``; the toolkit's report and plots under
-``<output>/reports/LaSOT/<name>/``; ours: ``<output>/lasot.json`` and ``<output>/figure6.png``.
+``<output>/reports/LaSOT/<name>/``; ours: ``<output>/lasot.json`` and ``<output>/figure6.png``,
+with every tracker that has results on the same sequences under ``<output>`` (run each with its
+own ``--name``): one report and one curve each.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from got10k.experiments import ExperimentOTB
 
 from ..tracking.build import TrackerSettings
 from ..vot.published import LASOT_NAMED
-from .box_benchmark import build_toolkit_tracker, record_settings, toolkit_output, tracker_name, write_text
+from .box_benchmark import build_toolkit_tracker, completed_runs, record_settings, toolkit_output, tracker_name, write_text
 
 PAPER_COMPARED = tuple(t for t in LASOT_NAMED if t != "RPVT")
 
@@ -101,15 +103,24 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
     experiment = ExperimentLaSOT(LaSOTSequences(str(root), names), str(output / "results"), str(output / "reports"))
     tracker, metadata = build_toolkit_tracker(settings, name)
     record_settings(Path(experiment.report_dir) / name / "tracker.json", {**metadata, "sequences": names})
+    result_dir, report_dir = Path(experiment.result_dir), Path(experiment.report_dir)
     with toolkit_output(args.quiet):
         experiment.run(tracker)
-        performance = experiment.report([name])
-    report = summary(name, performance[name]["overall"], len(names), absent, metadata)
-    json_path = write_text(output / "lasot.json", json.dumps(report, indent=1) + "\n")
-    figure = plot_figure6(output / "figure6.png", name, report)
-    print(f"LaSOT test ({report['sequences']} sequences, OPE): {name} success AUC {report['success_auc']:.3f}, "
-          f"precision@20px {report['precision_20']:.3f}, success rate@0.5 {report['success_rate_50']:.3f}, {report['fps']:.1f} fps")
-    print(f"wrote {json_path}, {figure}; results in {Path(experiment.result_dir) / name}")
+        # Every tracker with results on these same sequences under --output: one curve each.
+        runs = completed_runs(report_dir, lambda n, info: info.get("sequences") == names and all(
+            (result_dir / n / f"{s}.txt").is_file() for s in names))
+        performance = experiment.report(runs)
+    reports = {}
+    for run in runs:
+        settings_of = json.loads((report_dir / run / "tracker.json").read_text())
+        settings_of.pop("sequences", None)
+        reports[run] = summary(run, performance[run]["overall"], len(names), absent, settings_of)
+    json_path = write_text(output / "lasot.json", json.dumps(reports, indent=1) + "\n")
+    figure = plot_figure6(output / "figure6.png", list(reports.values()))
+    for run, report in reports.items():
+        print(f"LaSOT test ({report['sequences']} sequences, OPE): {run} success AUC {report['success_auc']:.3f}, "
+              f"precision@20px {report['precision_20']:.3f}, success rate@0.5 {report['success_rate_50']:.3f}, {report['fps']:.1f} fps")
+    print(f"wrote {json_path}, {figure}; results in {result_dir / name}")
     return 0
 
 
@@ -133,30 +144,34 @@ def summary(name: str, overall: dict[str, Any], sequences: int, absent: int, met
     }
 
 
-def plot_figure6(path: Path, name: str, report: dict[str, Any]) -> Path:
+def plot_figure6(path: Path, reports: list[dict[str, Any]]) -> Path:
     """Figure 6 as a PNG: the success plot (AUC in the legend) and the precision plot
-    (precision at 20 px in the legend) of the measured tracker, with a line naming the
-    trackers the paper compared, whose values its text does not give."""
+    (precision at 20 px in the legend) of the measured trackers (``summary``'s reports, each
+    legend in score order, as OTB-style plots are), with a line naming the trackers the paper
+    compared, whose values its text does not give."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(11, 4.8))
     success, precision = fig.subplots(1, 2)
-    iou = np.linspace(0, 1, len(report["success_curve"]))
-    success.plot(iou, report["success_curve"], label=f"{name} [AUC {report['success_auc']:.3f}]")
-    success.set(xlabel="Overlap threshold", ylabel="Success rate", xlim=(0, 1), ylim=(0, 1), title="Success plots of OPE on LaSOT")
-    pixels = np.arange(len(report["precision_curve"]))
-    precision.plot(pixels, report["precision_curve"], label=f"{name} [P@20px {report['precision_20']:.3f}]")
+    for report in sorted(reports, key=lambda r: -r["success_auc"]):
+        iou = np.linspace(0, 1, len(report["success_curve"]))
+        success.plot(iou, report["success_curve"], label=f"{report['tracker']} [AUC {report['success_auc']:.3f}]")
+    success.set(xlabel="Overlap threshold", ylabel="Success rate", xlim=(0, 1), ylim=(0, 1.01), title="Success plots of OPE on LaSOT")
+    for report in sorted(reports, key=lambda r: -r["precision_20"]):
+        pixels = np.arange(len(report["precision_curve"]))
+        precision.plot(pixels, report["precision_curve"], label=f"{report['tracker']} [P@20px {report['precision_20']:.3f}]")
     precision.axvline(20, color="0.6", linestyle=":", linewidth=1)
-    precision.set(xlabel="Location error threshold (pixels)", ylabel="Precision", xlim=(0, pixels[-1]), ylim=(0, 1),
+    precision.set(xlabel="Location error threshold (pixels)", ylabel="Precision", xlim=(0, pixels[-1]), ylim=(0, 1.01),
                   title="Precision plots of OPE on LaSOT")
     for ax in (success, precision):
         ax.grid(True)
         ax.legend(loc="lower left" if ax is success else "lower right")
-    total = report["sequences"] + report["absent_test_sequences"]
-    scope = "LaSOT's test set" if report["complete"] else f"{report['sequences']} of LaSOT's {total} test sequences (not LaSOT's score)"
-    fig.suptitle(f"Figure 6 (paper layout): {name} on {scope}")
+    first = reports[0]
+    total = first["sequences"] + first["absent_test_sequences"]
+    scope = "LaSOT's test set" if first["complete"] else f"{first['sequences']} of LaSOT's {total} test sequences (not LaSOT's score)"
+    fig.suptitle(f"Figure 6 (paper layout): {', '.join(r['tracker'] for r in reports)} on {scope}")
     fig.text(0.5, 0.01, f"The paper compares {', '.join(PAPER_COMPARED)}; its text gives no values for them, so only the measured "
-             "tracker is plotted.", ha="center", fontsize=8.5)
+             "trackers are plotted.", ha="center", fontsize=8.5)
     fig.tight_layout(rect=(0, 0.05, 1, 0.95))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
