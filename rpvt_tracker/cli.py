@@ -197,6 +197,8 @@ def _cmd_ablation(args: argparse.Namespace) -> int:
         missing = [str(p) for p in checkpoints.values() if not p.is_file()]
         if missing:
             raise FileNotFoundError(f"--skip-training: no checkpoint at {', '.join(missing)}")
+    elif not args.dataset:
+        raise ValueError("--dataset is required to train (or --skip-training to evaluate the checkpoints in --output)")
     else:
         checkpoints = train_variants(config, args.dataset, output, init_dir=args.init_dir, resume=args.resume, progress=not args.quiet)
     if int(os.environ.get("RANK", "0")) != 0 or not args.workspace:
@@ -345,7 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_train)
 
     p = sub.add_parser("ablation", help="the paper's Table 6 like for like: train D3S, D3S-MS and RPVT by one recipe, evaluate them, print the table")
-    p.add_argument("--dataset", action="append", required=True, metavar="NAME=PATH", help="youtube-vos=, davis=, vot= or coco= (repeatable)")
+    p.add_argument("--dataset", action="append", default=[], metavar="NAME=PATH",
+                   help="youtube-vos=, davis=, vot= or coco= (repeatable; required unless --skip-training)")
     p.add_argument("--output", required=True, help="folder for the three checkpoints (d3s.pth, d3s-ms.pth, rpvt.pth; -lite with the lite backbone)")
     p.add_argument("--init-dir", default=None, help="continue each variant from its own file in this folder (a previous stage) instead of "
                    "an ImageNet backbone and fresh heads")

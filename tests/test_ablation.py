@@ -67,8 +67,8 @@ def test_ablation_trains_identically_evaluates_with_the_toolkit_and_prints_table
 
     # Evaluating again without training keeps the stamped results (nothing is re-run).
     before = {p: p.stat().st_mtime_ns for p in (ws / "results").rglob("*_001.bin")}
-    assert cli.main(["ablation", "--backbone", "efficientnet-lite0", "--dataset", data, "--output", str(out), "--workspace", str(ws),
-                     "--skip-training", *TINY]) == 0
+    assert cli.main(["ablation", "--backbone", "efficientnet-lite0", "--output", str(out), "--workspace", str(ws),
+                     "--skip-training", *TINY]) == 0  # no --dataset: nothing is trained
     assert {p: p.stat().st_mtime_ns for p in (ws / "results").rglob("*_001.bin")} == before
 
 
@@ -104,7 +104,7 @@ def test_results_of_another_checkpoint_are_dropped(tmp_path):
     assert not (tmp_path / "cache").exists()  # cached analyses of the old results go too
 
 
-def test_ablation_refuses_unequal_or_random_starts(data, tmp_path):
+def test_ablation_refuses_unequal_or_random_starts(data, tmp_path, capsys):
     lite = TrainConfig(backbone="efficientnet-lite0", epochs=1, iterations=1)
     with pytest.raises(ValueError, match="init_dir"):
         train_variants(dataclasses.replace(lite, init="x.pth"), [data], tmp_path)
@@ -114,6 +114,10 @@ def test_ablation_refuses_unequal_or_random_starts(data, tmp_path):
     (tmp_path / "stage1" / "d3s-lite.pth").write_bytes(b"")
     with pytest.raises(FileNotFoundError, match=r"stage1/d3s-ms-lite\.pth: missing"):
         train_variants(lite, [data], tmp_path / "out", init_dir=tmp_path / "stage1")
+    assert cli.main(["ablation", "--backbone", "efficientnet-lite0", "--output", str(tmp_path / "x"), *TINY]) == 2
+    assert "--dataset is required to train" in capsys.readouterr().err
+    assert cli.main(["ablation", "--backbone", "efficientnet-lite0", "--output", str(tmp_path / "x"), "--skip-training"]) == 2
+    assert "--skip-training: no checkpoint at" in capsys.readouterr().err
     assert entry_name("d3s-ms", "resnet50") == "D3S-MS-ablation" and entry_name("rpvt", "efficientnet-lite0") == "RPVT-lite-ablation"
 
 
