@@ -110,10 +110,15 @@ def vot_command() -> str:
 
 
 def run_vot(*args: str | Path, workspace: str | Path) -> None:
-    """``vot <args>`` with output shown as it comes; a failure names the command."""
+    """``vot <args>`` with output shown as it comes, on stderr: stdout is left to the tables, so
+    ``rpvt ablation ... > tables.md`` holds them alone. A failure names the command."""
     command = [vot_command(), *map(str, args)]
     print("+ " + " ".join(command), file=sys.stderr, flush=True)
-    done = subprocess.run(command, env={**os.environ}, cwd=str(workspace))
+    try:
+        sink = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        sink = None  # stderr replaced by an object without a descriptor (a test's capture): inherit stdout
+    done = subprocess.run(command, env={**os.environ}, cwd=str(workspace), stdout=sink)
     if done.returncode != 0:
         raise RuntimeError(f"`{' '.join(command)}` failed (exit code {done.returncode}); see its output above")
 
