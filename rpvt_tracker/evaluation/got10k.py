@@ -5,7 +5,7 @@ results in the layout the GOT-10k server takes, ``<output>/results/GOT-10k/<name
 <seq>_001.txt`` (one x,y,w,h line a frame, 1-based like the ground truth) and ``<seq>_time.txt``
 (seconds a frame).
 
-* val: the toolkit scores the results (``<output>/reports/GOT-10k/<name>/performance.json``):
+* val: the toolkit scores the results (``<output>/reports/GOT-10k/<first tracker>/performance.json``, one entry per tracker):
   per frame after the first, the IoU of the result and the ground truth, both clipped to the
   image, over the frames whose ``cover.label`` is above 0 (the target visible); AO is their mean,
   SR0.5 the fraction above 0.5; its success curve (IoU thresholds 0, 0.01, ..., 1, "above")
