@@ -322,6 +322,8 @@ def test_bad_input_is_a_clear_error(tmp_path):
     assert code == 2 and f"rpvt davis: error: {first}: the first frame's mask is empty" in err
     code, _, err = run_cli(["davis", str(tmp_path / "e"), "--sequences", "nope", "--output", str(tmp_path / "o"), *LITE])
     assert code == 2 and f"rpvt davis: error: {tmp_path / 'e' / 'JPEGImages' / '480p' / 'nope'}: no frames" in err
+    code, _, err = run_cli(["davis", str(tmp_path / "e"), "--name", "a/b", "--output", str(tmp_path / "o"), *LITE])
+    assert code == 2 and "--name must be a plain name" in err
     assert not (tmp_path / "o" / "table5.md").exists()
 
 

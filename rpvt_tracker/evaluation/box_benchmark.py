@@ -78,14 +78,6 @@ def rgb_array(image: Any) -> np.ndarray:
     return np.array(image, dtype=np.uint8)  # a writable copy: torch warns on read-only arrays (PIL's)
 
 
-def tracker_name(name: str | None, settings: TrackerSettings) -> str:
-    """``--name``, else the weights file's stem; it names folders, so no path separators."""
-    name = name or Path(settings.weights).stem
-    if not name or "/" in name or "\\" in name or name in (".", ".."):
-        raise ValueError(f"--name must be a plain name (it names the result folders), got {name!r}")
-    return name
-
-
 def build_toolkit_tracker(settings: TrackerSettings, name: str) -> tuple[ToolkitTracker, dict[str, Any]]:
     """The tracker ``settings`` describe, wrapped for the toolkit, and what it was made with."""
     tracker = build_tracker(settings)
@@ -111,16 +103,17 @@ def record_settings(path: Path, metadata: dict[str, Any]) -> None:
     path.write_text(json.dumps(metadata, indent=1) + "\n")
 
 
-def completed_runs(report_dir: Path, complete: Callable[[str, dict[str, Any]], bool]) -> list[str]:
-    """The trackers with results under one output, in the tables' order: every ``<name>`` whose
-    ``<report_dir>/<name>/tracker.json`` (``record_settings``) exists and for which
-    ``complete(name, its settings)`` holds (same subset or sequences, every result file there),
-    so several trackers run under one ``--output`` share one table or figure."""
-    names = []
-    for meta in sorted(report_dir.glob("*/tracker.json")):
-        if complete(meta.parent.name, json.loads(meta.read_text())):
-            names.append(meta.parent.name)
-    return sorted(names, key=tracker_order)
+def completed_runs(report_dir: Path, complete: Callable[[str, dict[str, Any]], bool]) -> dict[str, dict[str, Any]]:
+    """The trackers with results under one output, in the tables' order, each with its recorded
+    settings: every ``<name>`` whose ``<report_dir>/<name>/tracker.json`` (``record_settings``)
+    exists and for which ``complete(name, its settings)`` holds (same subset or sequences, every
+    result file there), so several trackers run under one ``--output`` share one table or figure."""
+    found = {}
+    for meta in report_dir.glob("*/tracker.json"):
+        settings = json.loads(meta.read_text())
+        if complete(meta.parent.name, settings):
+            found[meta.parent.name] = settings
+    return {name: found[name] for name in sorted(found, key=tracker_order)}
 
 
 @contextlib.contextmanager

@@ -30,7 +30,8 @@ import numpy as np
 from ..tracking.build import TrackerSettings
 from ..vot.paper_tables import Measure, ranked_cells
 from ..vot.published import GOT10K_TEST
-from .box_benchmark import build_toolkit_tracker, completed_runs, record_settings, toolkit_output, tracker_name, write_text
+from . import result_name
+from .box_benchmark import build_toolkit_tracker, completed_runs, record_settings, toolkit_output, write_text
 
 TITLE = "Table 4 (paper layout): GOT-10k"
 MEASURES = (Measure("AO", True), Measure("SR0.5", True), Measure("SR0.75", True))
@@ -52,7 +53,7 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
     """``rpvt got10k``: run on ROOT/<subset>, score (val) or zip for the server (test), print Table 4."""
     from got10k.experiments import ExperimentGOT10k
 
-    name = tracker_name(args.name, settings)
+    name = result_name(args.name, settings.weights)
     names = check_dataset(Path(args.root), args.subset)
     output = Path(args.output).resolve()  # absolute: the toolkit changes directory to zip
     experiment = ExperimentGOT10k(str(args.root), subset=args.subset, result_dir=str(output / "results"), report_dir=str(output / "reports"))
@@ -68,7 +69,7 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
         else:  # every tracker with complete val results under --output: one column each
             runs = completed_runs(Path(experiment.report_dir), lambda n, info: info.get("subset") == "val" and all(
                 (result_dir / n / s / f"{s}_001.txt").is_file() for s in names))
-            performance = experiment.report(runs)
+            performance = experiment.report(list(runs))
             measured = [(n, val_scores(performance[n]["overall"], experiment.nbins_iou, len(names))) for n in runs]
     archive = result_dir / f"{name}.zip"  # the toolkit's zip of the test results
     note = _note(name, measured, str(metadata["device"]), archive.name)

@@ -35,7 +35,8 @@ from got10k.experiments import ExperimentOTB
 
 from ..tracking.build import TrackerSettings
 from ..vot.published import LASOT_NAMED
-from .box_benchmark import build_toolkit_tracker, completed_runs, record_settings, toolkit_output, tracker_name, write_text
+from . import result_name
+from .box_benchmark import build_toolkit_tracker, completed_runs, record_settings, toolkit_output, write_text
 
 PAPER_COMPARED = tuple(t for t in LASOT_NAMED if t != "RPVT")
 
@@ -94,7 +95,7 @@ def present_test_sequences(root: Path) -> tuple[list[str], int]:
 def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
     """``rpvt lasot``: run on the test sequences under ROOT, score, plot Figure 6, print the summary."""
     root = Path(args.root)
-    name = tracker_name(args.name, settings)
+    name = result_name(args.name, settings.weights)
     names, absent = present_test_sequences(root)
     if absent:
         print(f"rpvt lasot: {absent} of LaSOT's {len(names) + absent} test sequences are not under {root}: "
@@ -109,12 +110,9 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
         # Every tracker with results on these same sequences under --output: one curve each.
         runs = completed_runs(report_dir, lambda n, info: info.get("sequences") == names and all(
             (result_dir / n / f"{s}.txt").is_file() for s in names))
-        performance = experiment.report(runs)
-    reports = {}
-    for run in runs:
-        settings_of = json.loads((report_dir / run / "tracker.json").read_text())
-        settings_of.pop("sequences", None)
-        reports[run] = summary(run, performance[run]["overall"], len(names), absent, settings_of)
+        performance = experiment.report(list(runs))
+    reports = {run: summary(run, performance[run]["overall"], len(names), absent, {k: v for k, v in recorded.items() if k != "sequences"})
+               for run, recorded in runs.items()}
     json_path = write_text(output / "lasot.json", json.dumps(reports, indent=1) + "\n")
     figure = plot_figure6(output / "figure6.png", list(reports.values()))
     for run, report in reports.items():

@@ -24,15 +24,17 @@ import time
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
 from ..tracking.build import TrackerSettings
-from ..vot.paper_tables import Measure, ranks
+from ..tracking.frames import read_frame
+from ..vot.davis import read_mask
+from ..vot.paper_tables import Measure, mark, ranks
 from ..vot.published import DAVIS2016
 from ..vot.tables import tracker_order
+from . import result_name
 from .davis_measures import Statistics, contour_accuracy, dataset_statistics, region_similarity, statistics
 
 RESOLUTION = "480p"
@@ -141,20 +143,6 @@ def sequence_files(root: Path, name: str) -> SequenceFiles:
     return SequenceFiles(name, tuple(frames), masks)
 
 
-def read_frame(path: Path) -> np.ndarray:
-    """(H, W, 3) uint8 RGB."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f"{path}: not a readable image")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
-def read_mask(path: Path) -> np.ndarray:
-    """(H, W) bool: nonzero ids (palette indices or grey values) are the object."""
-    values = np.asarray(Image.open(path))
-    return (values.any(axis=-1) if values.ndim == 3 else values) > 0
-
-
 def write_mask(path: Path, mask: np.ndarray) -> None:
     """An (H, W) bool mask as DAVIS's results hold it: palette PNG, id 1 on 0."""
     ids = np.ascontiguousarray(mask, dtype=np.uint8)
@@ -256,14 +244,8 @@ def _table_rows(runs: list[Run], style: str) -> list[tuple[str, list[str]]]:
         shown = [None if v[c] is None or not ranked else float(texts[i][c]) for i, (_, v, ranked, _) in enumerate(rows)]
         for i, rank in enumerate(ranks(shown, measure.higher_is_better)):
             if rank:
-                texts[i][c] = _mark(texts[i][c], rank, style)
+                texts[i][c] = mark(texts[i][c], rank, style)
     return [(label, t) for (label, *_), t in zip(rows, texts)]
-
-
-def _mark(text: str, rank: int, style: str) -> str:
-    if style == "md":
-        return f"**{text}**" if rank == 1 else f"<u>{text}</u>"
-    return f"\\textbf{{{text}}}" if rank == 1 else f"\\underline{{{text}}}"
 
 
 def _notes(runs: list[Run]) -> list[str]:
@@ -301,21 +283,14 @@ def latex(runs: list[Run]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _run_name(args: argparse.Namespace, settings: TrackerSettings) -> str:
-    name = args.name or Path(settings.weights).stem
-    if name in (".", "..") or "/" in name or "\\" in name:
-        raise ValueError(f"--name {name!r}: must be a plain folder name")
-    return name
-
-
 def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
     """``rpvt davis``: track, write the results, score them, print and write Table 5."""
     from ..tracking.build import build_tracker, settings_metadata
 
     root, output = Path(args.davis), Path(args.output)
+    name = result_name(args.name, settings.weights)
     names, benchmark = select_sequences(root, args.sequences)
     files = [sequence_files(root, n) for n in names]  # every input checked before any tracking
-    name = _run_name(args, settings)
     run_dir = output / name
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "meta.json").unlink(missing_ok=True)  # a run is complete (and in the table) once meta.json is back

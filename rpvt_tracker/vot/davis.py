@@ -24,9 +24,11 @@ from ..geometry.regions import Mask, Polygon, format_region
 from ..tracking.sequence import write_annotations
 
 
-def _read_mask(path: Path) -> np.ndarray:
+def read_mask(path: Path) -> np.ndarray:
+    """A DAVIS 2016 annotation (or a result in its layout) as an (H, W) bool mask: nonzero ids
+    (palette indices, grey values, or any channel of an RGB file) are the object."""
     values = np.asarray(Image.open(path))
-    return (values[..., 0] if values.ndim == 3 else values) > 0
+    return (values.any(axis=-1) if values.ndim == 3 else values) > 0
 
 
 def rotated_box(mask: np.ndarray) -> np.ndarray:
@@ -54,7 +56,7 @@ def convert_sequence(root: str | Path, name: str, out: str | Path, *, region: st
         mask_file = annotations / f"{frame.stem}.png"
         if not mask_file.is_file():
             raise FileNotFoundError(f"{mask_file}: missing (every DAVIS 2016 frame has a mask)")
-        mask = _read_mask(mask_file)
+        mask = read_mask(mask_file)
         if t == 1 and not mask.any():  # nothing to initialise on
             raise ValueError(f"{mask_file}: the object is not visible in the first frame")
         height, width = mask.shape

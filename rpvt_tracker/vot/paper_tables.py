@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 
 from .published import ABLATION, PAPER
-from .tables import BenchmarkResult, tracker_order
+from .tables import VARIANT_SETS, BenchmarkResult, tracker_order, variant_names
 
 TITLES = {
     "vot2016": "Table 1 (paper layout): VOT2016",
@@ -53,15 +53,16 @@ def ranked_cells(values: list[float | None], ranked: list[bool], higher: bool, s
     """Each value formatted, the best and second best of the ``ranked`` ones marked (bold,
     underlined) in ``style`` ("md" or "tex")."""
     places = ranks([v if r else None for v, r in zip(values, ranked)], higher)
-    out = []
-    for value, rank in zip(values, places):
-        text = "-" if value is None else f"{value:.3f}"
-        if rank == 1:
-            text = f"**{text}**" if style == "md" else f"\\textbf{{{text}}}"
-        elif rank == 2:
-            text = f"<u>{text}</u>" if style == "md" else f"\\underline{{{text}}}"
-        out.append(text)
-    return out
+    return [mark("-" if value is None else f"{value:.3f}", rank, style) for value, rank in zip(values, places)]
+
+
+def mark(text: str, rank: int, style: str) -> str:
+    """A cell with its rank shown: 1 bold, 2 underlined, 0 as it is; ``style`` "md" or "tex"."""
+    if rank == 1:
+        return f"**{text}**" if style == "md" else f"\\textbf{{{text}}}"
+    if rank == 2:
+        return f"<u>{text}</u>" if style == "md" else f"\\underline{{{text}}}"
+    return text
 
 
 def _real(result: BenchmarkResult) -> bool:
@@ -124,12 +125,12 @@ def _ablation(results: list[BenchmarkResult], style: str) -> list[str]:
     for result in results:
         if result.benchmark != "vot2016":
             continue
-        for suffix in ("", "-lite", "-ablation", "-lite-ablation"):
-            names = [f"{v}{suffix}" for v in ABLATION]
+        for suffix in VARIANT_SETS:
+            names = variant_names(suffix)
             if not set(names) <= set(result.scores):
                 continue
             # The paper's variants are ResNet-50 ones: published rows beside the full-size entries only.
-            rows = [(f"{v} (published)", ABLATION[v], True) for v in ABLATION if suffix in ("", "-ablation")]
+            rows = [(f"{v} (published)", ABLATION[v], True) for v in ABLATION if "-lite" not in suffix]
             rows += [(f"{n} (measured)", (result.scores[n].eao, result.scores[n].accuracy, result.scores[n].robustness), _real(result))
                      for n in names]
             higher = (True, True, False)

@@ -42,7 +42,15 @@ TITLES = {
 }
 ORDER = ("D3S", "D3S-MS", "RPVT")
 RESET_BASED = ("vot2016", "vot2018")
-LITE = tuple(f"{name}-lite" for name in ORDER)  # the embedded default (EfficientNet-Lite0)
+# The names one set of the three variants goes by, in table order: the released entries, the
+# embedded default's (EfficientNet-Lite0), and both as ``rpvt ablation`` trains them
+# (train/ablation.entry_name writes the same suffixes; train may not import this module).
+VARIANT_SETS = ("", "-lite", "-ablation", "-lite-ablation")
+
+
+def variant_names(suffix: str) -> tuple[str, ...]:
+    """The three variants' entry names in one set of ``VARIANT_SETS``."""
+    return tuple(f"{name}{suffix}" for name in ORDER)
 
 
 @dataclass(frozen=True)
@@ -189,12 +197,10 @@ def _paper_robustness(workspace: Path, tracker: str, warnings: list[str]) -> flo
 def tracker_order(name: str) -> tuple[int, int, str]:
     """Sort key: the paper's variants in its order, then their lite twins, then the same two
     groups as trained by ``rpvt ablation`` (``-ablation``), then the rest."""
-    trained = name.endswith("-ablation")
-    stem = name.removesuffix("-ablation")
-    base = stem.removesuffix("-lite")
-    if base not in ORDER:
-        return (4, 0, name)
-    return (2 * trained + int(stem.endswith("-lite")), ORDER.index(base), name)
+    for group, suffix in enumerate(VARIANT_SETS):
+        if name in variant_names(suffix):
+            return (group, variant_names(suffix).index(name), name)
+    return (len(VARIANT_SETS), 0, name)
 
 
 def _realtime(result: BenchmarkResult) -> bool:
@@ -273,6 +279,5 @@ def _tables(results: list[BenchmarkResult]):
     for result in results:
         if result.benchmark == "vot2016":
             # The released (or embedded) variants, else those rpvt ablation trained.
-            groups = [ORDER, LITE, tuple(f"{n}-ablation" for n in ORDER), tuple(f"{n}-ablation" for n in LITE)]
-            names = next((g for g in groups if set(g) & set(result.scores)), ORDER)
+            names = next((g for g in map(variant_names, VARIANT_SETS) if set(g) & set(result.scores)), ORDER)
             yield f"Table 6: ablation on VOT2016 ({', '.join(names)})", result, names
