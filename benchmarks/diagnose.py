@@ -54,8 +54,8 @@ class OracleTracker(Tracker):
             dcf = self._seq.dcf
             localize = dcf.localize
 
-            def oracle_localize(im, pos, scale, size):
-                loc = localize(im, pos, scale, size)
+            def oracle_localize(im, pos, scale, size, **kwargs):
+                loc = localize(im, pos, scale, size, **kwargs)
                 ys, xs = np.nonzero(self.truth)
                 if ys.size == 0:  # target hidden: nothing to be an oracle about
                     return loc

@@ -1,16 +1,27 @@
-"""The embedded default beside a real peer (NanoTrackV3), in one `vot evaluate` run per workspace.
+"""The VOT-like yardstick: the lite trackers beside three real peers, in one `vot evaluate` per part.
 
-Two VOT2018-style workspaces (reset-based, rotated-rectangle ground truth):
+VOT's targets are often small, fast, a part of or held by a larger object, beside look-alikes;
+DAVIS's are whole salient objects. So the yardstick is real tracking video with box ground
+truth, scored as VOT2018 scores it (reset-based ``baseline``: EAO, accuracy, failures) plus
+the no-reset mean IoU (``unsupervised``). Parts (each its own workspace under ``--out``):
 
-* ``davis``: the three held-out DAVIS 2016 sequences (``rpvt workspace vot2018/shortterm-davis``);
-* ``bag``: the real VOT2016 sequence ``bag`` (``--vot-bag``, a toolkit sequences folder).
+* ``tuning``: OTB's Human7 (a walking person, shaky camera), Jumping (a face on a jumping
+  body, motion blur) and Skiing (a 29x26-pixel skier, fast) from ``shared/data/box-video``.
+  Choices of tracker parameters and training data are made on this part only.
+* ``held-out``: OTB's Crossing (a pedestrian past look-alikes), DragonBaby (a baby's head,
+  fast, on a larger body), Human3 (a small pedestrian, occlusions) and MotorRolling (a
+  motorbike turning over). Final figures only; never tuned on.
+* ``bag``: the real VOT2016 sequence ``bag`` (``shared/data/vot-bag``, rotated boxes).
+* ``davis``: the three held-out DAVIS 2016 sequences, as rotated boxes
+  (``rpvt workspace vot2018/shortterm-davis``).
 
-Both list the repository's trackers.ini and the peer's ini. Each workspace is evaluated for the
-peer, the three lite variants and the static box in one ``vot evaluate`` call, analysed by the
-toolkit, and printed as EAO, accuracy, failures and seconds a frame (the median of the toolkit's
-own per-frame times, first frames of each run excluded).
+Every part lists the repository's trackers.ini and the peers' inis (``--peers``:
+``nanotrack/``, ``fear/``, ``csrt/``; CSRT needs its own venv, see its README). The printed
+tables: per tracker, EAO, accuracy, failures per sequence, the unsupervised mean IoU and
+seconds per frame (the median of the toolkit's own per-frame times, initialisation and
+failure frames excluded); then per sequence, accuracy / failures / no-reset IoU.
 
-    python benchmarks/peer.py [--out .bench/peer] [--peer-ini ../shared/peers/nanotrack/nanotrack.ini] [--resume]
+    python benchmarks/peer.py [--parts held-out,bag,davis] [--trackers ...] [--out .bench/peer] [--resume]
 """
 
 from __future__ import annotations
@@ -25,41 +36,64 @@ from pathlib import Path
 
 import numpy as np
 
-from rpvt_tracker.vot.tables import read_analysis
-from rpvt_tracker.vot.workspace import TEMPLATES, _write_stack, materialize
+from rpvt_tracker.vot.tables import load_analysis, read_analysis
+from rpvt_tracker.vot.workspace import TEMPLATES, TRACKERS_INI, materialize
 
 ROOT = Path(__file__).resolve().parents[1]
-TRACKERS = ("nanotrack-v3", "RPVT-lite", "D3S-lite", "D3S-MS-lite", "Static")
+SHARED = ROOT.parent / "shared"
+#: The yardstick's split of shared/data/box-video, fixed before any tuning.
+TUNING = ("Human7", "Jumping", "Skiing")
+HELD_OUT = ("Crossing", "DragonBaby", "Human3", "MotorRolling")
+PARTS = ("tuning", "held-out", "bag", "davis")
+PEER_INIS = ("nanotrack/nanotrack.ini", "fear/fear.ini", "csrt/csrt.ini")
+TRACKERS = ("nanotrack-v3", "fear-xs", "csrt", "RPVT-lite", "RPVT-lite-realtime", "D3S-lite", "D3S-MS-lite", "Static")
+#: VOT2018's stack (reset-based, 5 frames skipped after a failure, accuracy burn-in 10, EAO over
+#: lengths 100-356; over 10-90% of the shortest sequence for DAVIS's 40-50-frame ones), one repetition (every tracker here is deterministic on the CPU), and the
+#: no-reset run that VOT2018's long-term-free report calls unsupervised.
+STACK = """title: VOT2018-style yardstick ({title}), reset-based, with a no-reset run
+experiments:
+  baseline:
+    type: supervised
+    repetitions: 1
+    skip_initialize: 5
+    analyses:
+      - {{type: supervised_average_ar, sensitivity: 30}}
+      - {{type: supervised_eao_score, low: {low}, high: {high}}}
+  unsupervised:
+    type: unsupervised
+    repetitions: 1
+    analyses:
+      - {{type: average_accuracy}}
+"""
 
 
-def make_workspaces(out: Path, peer_ini: Path, vot_bag: Path, resume: bool) -> dict[str, Path]:
-    if resume and (out / "davis").is_dir() and (out / "bag").is_dir():
-        return {"davis": out / "davis", "bag": out / "bag"}
-    if out.exists():
-        shutil.rmtree(out)
-    davis = materialize("vot2018/shortterm-davis", out / "davis")
-    bag = out / "bag"
-    bag.mkdir(parents=True)
-    shutil.copy(davis / "config.yaml", bag / "config.yaml")
-    shutil.copy(davis / "trackers.ini", bag / "trackers.ini")
-    shutil.copytree(vot_bag, bag / "sequences")
-    frames = len(list((bag / "sequences" / "bag" / "color").glob("*.jpg")))
-    _write_stack(TEMPLATES / "vot2018/shortterm-davis", bag, [0.1, 0.9], frames)
-    stack = bag / "stack.yaml"
-    stack.write_text(stack.read_text().replace("real DAVIS 2016 video", "real VOT2016 video, bag"))
-    for ws in (davis, bag):
-        config = ws / "config.yaml"
-        config.write_text(config.read_text().replace("- ./trackers.ini", f"- ./trackers.ini\n- {peer_ini.resolve()}"))
-    return {"davis": davis, "bag": bag}
+def make_workspace(part: str, out: Path, peers: Path, box_video: Path, vot_bag: Path) -> Path:
+    """A fresh workspace for ``part`` under ``out``: sequences, stack, the project's and the peers' trackers."""
+    ws = out / part
+    if part == "davis":
+        materialize("vot2018/shortterm-davis", ws)
+    else:
+        (ws / "sequences").mkdir(parents=True)
+        shutil.copy(TEMPLATES / "vot2018/shortterm-davis/config.yaml", ws / "config.yaml")
+        shutil.copy(TRACKERS_INI, ws / "trackers.ini")
+        source, names = (vot_bag, ("bag",)) if part == "bag" else (box_video, TUNING if part == "tuning" else HELD_OUT)
+        for name in names:
+            shutil.copytree(source / name, ws / "sequences" / name)
+        (ws / "sequences" / "list.txt").write_text("".join(n + "\n" for n in names))
+    low, high = 100, 356
+    if part == "davis":
+        frames = min(len(list(p.glob("color/*.jpg"))) for p in (ws / "sequences").iterdir() if p.is_dir())
+        low, high = round(0.1 * frames), round(0.9 * frames)
+    (ws / "stack.yaml").write_text(STACK.format(title=part, low=low, high=high))
+    config = ws / "config.yaml"
+    inis = "".join(f"\n- {(peers / ini).resolve()}" for ini in PEER_INIS)
+    config.write_text(config.read_text().replace("- ./trackers.ini", "- ./trackers.ini" + inis))
+    return ws
 
 
 def seconds_per_frame(workspace: Path, tracker: str) -> float:
-    """Median of the toolkit's per-frame times (seconds, in ``*_time.value``), special frames excluded.
-
-    The trajectory beside each time file (``.bin`` or ``.txt``, read by the toolkit) says which
-    frames were initialisations, failures or skipped (``Special`` regions): their times are not
-    tracking times.
-    """
+    """Median of the toolkit's per-frame times (seconds, in ``*_time.value``) in the reset-based
+    run, special frames (initialisations, failures, skipped) excluded."""
     from vot.region import Special
     from vot.region.io import read_trajectory
 
@@ -74,34 +108,90 @@ def seconds_per_frame(workspace: Path, tracker: str) -> float:
     return float(np.median(times)) if times else float("nan")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", default=str(ROOT / ".bench" / "peer"))
-    parser.add_argument("--peer-ini", default=str(ROOT.parent / "shared" / "peers" / "nanotrack" / "nanotrack.ini"))
-    parser.add_argument("--vot-bag", default=str(ROOT.parent / "shared" / "data" / "vot-bag"))
-    parser.add_argument("--trackers", default=",".join(TRACKERS))
-    parser.add_argument("--resume", action="store_true", help="keep the workspaces and results under --out (the toolkit skips finished runs)")
-    args = parser.parse_args()
-    trackers = args.trackers.split(",")
-    peer_ini, vot_bag = Path(args.peer_ini), Path(args.vot_bag)
-    for path in (peer_ini, vot_bag / "list.txt"):
-        if not path.is_file():
-            sys.exit(f"peer.py: {path} is missing")
+def per_sequence(workspace: Path, trackers: list[str]) -> dict[str, dict[str, tuple[float, int, float]]]:
+    """sequence -> tracker -> (accuracy, failures, no-reset IoU), computed as the toolkit's
+    analyses compute them (its overlap gatherer, 10-frame burn-in, its failure count)."""
+    from vot.analysis.accuracy import gather_overlaps
+    from vot.analysis.supervised import count_failures
+    from vot.workspace import Workspace
+
+    ws = Workspace.load(str(workspace))
+    baseline, unsupervised = ws.stack.experiments["baseline"], ws.stack.experiments["unsupervised"]
+    table: dict[str, dict[str, tuple[float, int, float]]] = {}
+    for sequence in ws.dataset:
+        row = table.setdefault(sequence.name, {})
+        for tracker in trackers:
+            runner = ws.registry[tracker]
+            (sup,), (unsup,) = baseline.gather(runner, sequence), unsupervised.gather(runner, sequence)
+            truth = sequence.groundtruth()
+            acc, _ = gather_overlaps(sup.regions(), truth, 10, bounds=sequence.size)
+            iou, _ = gather_overlaps(unsup.regions(), truth, 10, bounds=sequence.size)
+            row[tracker] = (float(np.mean(acc)) if acc.size else 0.0, count_failures(sup.regions())[0], float(np.mean(iou)) if iou.size else 0.0)
+    return table
+
+
+def evaluate(ws: Path, trackers: list[str]) -> dict:
     vot = str(Path(sys.executable).with_name("vot"))
     env = dict(os.environ, VOT_PERSISTENT_CACHE="0")
-    rows = {}
-    for name, ws in make_workspaces(Path(args.out), peer_ini, vot_bag, args.resume).items():
-        subprocess.run([vot, "evaluate", "--workspace", str(ws), *trackers], check=True, env=env)
-        subprocess.run([vot, "analysis", "--workspace", str(ws), "--name", "peer", *trackers], check=True, env=env)
-        result = read_analysis(ws, "peer")
-        rows[name] = {t: (result.scores[t], seconds_per_frame(ws, t)) for t in trackers}
-    print("\n| workspace | tracker | EAO | accuracy | failures / sequence | s / frame |")
-    print("|---|---|---|---|---|---|")
-    for name, per in rows.items():
-        for t, (s, spf) in per.items():
-            print(f"| {name} | {t} | {s.eao:.3f} | {s.accuracy:.3f} | {s.toolkit_failures:.2f} | {spf:.3f} |")
-    record = {n: {t: [s.eao, s.accuracy, s.toolkit_failures, spf] for t, (s, spf) in per.items()} for n, per in rows.items()}
-    Path(args.out, "peer.json").write_text(json.dumps(record, indent=1))
+    subprocess.run([vot, "evaluate", "--workspace", str(ws), *trackers], check=True, env=env)
+    for cached in (ws / "cache").glob("*"):  # the toolkit caches analyses by name: results may be new
+        shutil.rmtree(cached) if cached.is_dir() else cached.unlink()
+    subprocess.run([vot, "analysis", "--workspace", str(ws), "--name", "peer", *trackers], check=True, env=env)
+    result = read_analysis(ws, "peer")
+    unsupervised = dict(load_analysis(ws, "peer").experiments["unsupervised"])["AverageAccuracy"]
+    record = {}
+    for t, no_reset in zip(load_analysis(ws, "peer").trackers, unsupervised):
+        s = result.scores[t]
+        record[t] = {"eao": s.eao, "accuracy": s.accuracy, "failures": s.toolkit_failures, "no_reset_iou": float(no_reset[0]),
+                     "s_per_frame": seconds_per_frame(ws, t)}
+    return {"trackers": record, "sequences": per_sequence(ws, trackers)}
+
+
+def print_part(name: str, part: dict) -> None:
+    print(f"\n### {name}\n\n| tracker | EAO | accuracy | failures / sequence | no-reset IoU | s / frame |\n|---|---|---|---|---|---|")
+    for t, s in part["trackers"].items():
+        print(f"| {t} | {s['eao']:.3f} | {s['accuracy']:.3f} | {s['failures']:.2f} | {s['no_reset_iou']:.3f} | {s['s_per_frame']:.3f} |")
+    trackers = list(part["trackers"])
+    print("\nper sequence: accuracy / failures / no-reset IoU\n")
+    print("| sequence | " + " | ".join(trackers) + " |\n" + "|---" * (len(trackers) + 1) + "|")
+    for seq, row in part["sequences"].items():
+        print(f"| {seq} | " + " | ".join(f"{row[t][0]:.2f} / {row[t][1]} / {row[t][2]:.2f}" for t in trackers) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--parts", default="held-out,bag,davis", help=f"comma-separated, of {', '.join(PARTS)}")
+    parser.add_argument("--trackers", default=",".join(TRACKERS))
+    parser.add_argument("--out", default=str(ROOT / ".bench" / "peer"))
+    parser.add_argument("--peers", default=str(SHARED / "peers"), help="folder holding nanotrack/, fear/ and csrt/")
+    parser.add_argument("--box-video", default=str(SHARED / "data" / "box-video"))
+    parser.add_argument("--vot-bag", default=str(SHARED / "data" / "vot-bag"))
+    parser.add_argument("--resume", action="store_true", help="keep the workspaces and results under --out (the toolkit skips finished runs)")
+    args = parser.parse_args()
+    parts, trackers = args.parts.split(","), args.trackers.split(",")
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        sys.exit(f"peer.py: unknown part(s) {', '.join(sorted(unknown))}; known: {', '.join(PARTS)}")
+    peers, box_video, vot_bag = Path(args.peers), Path(args.box_video), Path(args.vot_bag)
+    needed = [peers / ini for ini in PEER_INIS] + [box_video / "list.txt", vot_bag / "list.txt"]
+    if "csrt" in trackers:
+        needed.append(peers / "csrt" / ".venv" / "bin" / "python")
+    for path in needed:
+        if not path.exists():
+            sys.exit(f"peer.py: {path} is missing" + (" (create the CSRT venv: see its README)" if ".venv" in str(path) else ""))
+    out = Path(args.out)
+    record_file = out / "peer.json"
+    record = json.loads(record_file.read_text()) if args.resume and record_file.is_file() else {}
+    for part in parts:
+        ws = out / part
+        if not (args.resume and (ws / "config.yaml").is_file()):
+            if ws.exists():
+                shutil.rmtree(ws)
+            make_workspace(part, out, peers, box_video, vot_bag)
+        record[part] = evaluate(ws, trackers)
+        record_file.write_text(json.dumps(record, indent=1))
+    for part in parts:
+        print_part(part, record[part])
 
 
 if __name__ == "__main__":
