@@ -68,6 +68,8 @@ class Segmentation:
       above the threshold; 0 away from the largest component).
     * ``visible``: the share of the mask inside the image (its pixels in ``mask`` over the
       contour's area in image pixels, capped at 1); low when the crop's padding was segmented.
+    * ``leak``: the share of the largest component that lay outside the support window (0
+      without one); ``box``, ``polygon``, ``mask`` are what remained inside it.
     """
 
     box: np.ndarray
@@ -76,6 +78,7 @@ class Segmentation:
     mask: np.ndarray
     probability: np.ndarray
     visible: float = 1.0
+    leak: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -123,25 +126,54 @@ def segment_frame(
     params: SegmentationParams,
     *,
     rotated: bool,
+    support: Support | None = None,
 ) -> Segmentation | None:
-    """Segment the target around ``center_xy``; None when no contour exceeds 50 px."""
+    """Segment the target around ``center_xy``; None when no contour exceeds 50 px.
+    ``support``: as for ``segment_crop``."""
     crop = cut_crop(image, center_xy, size_wh, params)
-    return segment_crop(crop, logits_fn(normalize_crop(crop.pixels), crop.box), image.shape[:2], params, rotated=rotated)
+    return segment_crop(crop, logits_fn(normalize_crop(crop.pixels), crop.box), image.shape[:2], params, rotated=rotated, support=support)
+
+
+#: Where the DCF supports the target, in image coordinates: (centre (x, y), size (w, h)).
+Support = tuple[tuple[float, float], tuple[float, float]]
+
+
+def support_window(crop: Crop, support: Support, params: SegmentationParams) -> np.ndarray:
+    """(S, S) uint8, 1 inside the window ``params.support`` x the size of ``support`` about its
+    centre (the box, or its inscribed ellipse), 0 outside."""
+    centre_xy, size_wh = support
+    side = crop.pixels.shape[0]
+    (cx, cy), = crop.to_crop(np.array([centre_xy]))
+    hw, hh = (params.support * v * crop.scale / 2 for v in size_wh)
+    ys, xs = np.ogrid[:side, :side]
+    u, v = (xs + 0.5 - cx) / hw, (ys + 0.5 - cy) / hh
+    inside = (u**2 + v**2 <= 1) if params.support_ellipse else ((np.abs(u) <= 1) & (np.abs(v) <= 1))
+    return inside.astype(np.uint8)
 
 
 def segment_crop(
-    crop: Crop, logits: torch.Tensor, image_shape: tuple[int, int], params: SegmentationParams, *, rotated: bool
+    crop: Crop, logits: torch.Tensor, image_shape: tuple[int, int], params: SegmentationParams, *, rotated: bool,
+    support: Support | None = None,
 ) -> Segmentation | None:
     """The network's logits (1, 2, S, S) on ``crop`` -> the image's segmentation; None when no
-    contour exceeds 50 px."""
+    contour exceeds 50 px. ``support``: the mask is kept within ``params.support`` x its box
+    (``SegmentationParams``)."""
     prob = torch.softmax(logits, dim=1)[0, 0].float().cpu().numpy()  # the one device sync per frame
     binary = (prob > params.mask_threshold).astype(np.uint8)
-    contour, area = largest_contour(binary)
-    if contour is None or area <= MIN_CONTOUR_AREA:
+    component = _largest_component(binary)
+    if component is None:
         return None
+    leak = 0.0
+    if support is not None:
+        window = support_window(crop, support, params)
+        leak = 1.0 - float(np.count_nonzero(component[0] * window)) / max(float(np.count_nonzero(component[0])), 1.0)
+        if leak > 0:  # what lies outside the window is not the target's: cut it and look again
+            prob = prob * window
+            component = _largest_component(binary * window)
+            if component is None:
+                return None
+    filled, contour, area = component
     crop_box = min_area_box(contour).astype(np.float64)
-    filled = np.zeros_like(binary)
-    cv2.drawContours(filled, [contour.reshape(-1, 1, 2)], -1, 1, thickness=-1)
     polygon = crop_box
     if params.optimize_box:
         fitted = fit_box_to_mask(filled.astype(np.int32), rotated=rotated)
@@ -153,7 +185,18 @@ def segment_crop(
     probability = paste_probability(prob * keep, crop.window, image_shape)
     mask = probability > params.mask_threshold
     visible = min(1.0, float(np.count_nonzero(mask)) * crop.scale**2 / area)
-    return Segmentation(crop.to_image(crop_box), crop.to_image(polygon), area, mask, probability, visible)
+    return Segmentation(crop.to_image(crop_box), crop.to_image(polygon), area, mask, probability, visible, leak)
+
+
+def _largest_component(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """(S, S) uint8 0/1 -> (its largest contour filled (S, S) uint8, the contour, its area), or
+    None when no contour exceeds ``MIN_CONTOUR_AREA``."""
+    contour, area = largest_contour(binary)
+    if contour is None or area <= MIN_CONTOUR_AREA:
+        return None
+    filled = np.zeros_like(binary)
+    cv2.drawContours(filled, [contour.reshape(-1, 1, 2)], -1, 1, thickness=-1)
+    return filled, contour, area
 
 
 def _area(corners: np.ndarray) -> float:

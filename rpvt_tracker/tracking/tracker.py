@@ -29,7 +29,7 @@ from ..models.inference import fold_batchnorm
 from .absence import Presence, observe, sees_target
 from .inputs import check_frame, init_geometry
 from .params import TrackerParams
-from .segmentation import Crop, LogitsFn, cut_crop, normalize_crop, poly_to_box, segment_crop, segment_frame
+from .segmentation import Crop, LogitsFn, Support, cut_crop, normalize_crop, poly_to_box, segment_crop, segment_frame
 
 
 @dataclass(frozen=True)
@@ -242,6 +242,12 @@ class Tracker:
         distance = torch.from_numpy(distance_map((size, size), (x - 1, y - 1)))[None, None].to(self.device)
         return self.network.segment(feats, template, distance).logits
 
+    @staticmethod
+    def _support(seq: TargetState, pos: torch.Tensor) -> Support:
+        """The support window's box about the DCF's estimate ``pos`` (y, x): the state's size
+        (its scale, which the mask moves only while it does not leak)."""
+        return (float(pos[1]), float(pos[0])), (float(seq.target_sz[1]), float(seq.target_sz[0]))
+
     def _to_tensor(self, image: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(image).to(self.device).permute(2, 0, 1)[None].float()
 
@@ -263,21 +269,28 @@ class Tracker:
         and features of the shared-backbone pass (None: cut a crop around ``pos``).
         Returns the segmentation when its output is accepted, else None."""
         sp = self.params.segmentation
+        # Axis-aligned targets only: a rotated target's state box is its rotated box's area in
+        # the bounding box's proportions (D3S's), narrower than the target along a diagonal, so a
+        # window of it cuts true target pixels; on VOT2016 bag and held-out DAVIS (polygons) that
+        # cost 0.08-0.14 accuracy (BENCHMARKS.md, "VOT-like video").
+        support = self._support(seq, pos) if sp.support > 0 and not seq.rotated else None
         if shared is None:
             logits_fn: LogitsFn = lambda crop, box: self.segment_logits(crop, box, seq.template)  # noqa: E731
             centre = (float(pos[1]), float(pos[0]))
             size = (float(seq.target_sz[1]), float(seq.target_sz[0]))
-            seg = segment_frame(image, centre, size, logits_fn, sp, rotated=seq.rotated)
+            seg = segment_frame(image, centre, size, logits_fn, sp, rotated=seq.rotated, support=support)
         else:
             crop, feats = shared
-            seg = segment_crop(crop, self._shared_logits(crop, feats, pos, seq.template), image.shape[:2], sp, rotated=seq.rotated)
+            logits = self._shared_logits(crop, feats, pos, seq.template)
+            seg = segment_crop(crop, logits, image.shape[:2], sp, rotated=seq.rotated, support=support)
         if seg is None:
             return None
         mean_area = float(np.mean(seq.mask_areas))
         ratio = abs(mean_area - seg.area) / mean_area if mean_area > 0 else math.inf
         if seg.area < sp.min_area_ratio * mean_area:  # collapsed: trusted for nothing
             ratio = math.inf
-        if uncertainty < sp.uncertainty_scale and ratio < sp.pixels_ratio_output:
+        leaking = seg.leak > sp.max_leak  # then only the DCF says where, and the scale stays
+        if uncertainty < sp.uncertainty_scale and ratio < sp.pixels_ratio_output and not leaking:
             seq.mask_areas = (seq.mask_areas + [seg.area])[-sp.area_history :]
             bw, bh = poly_to_box(seg.box[:, 0], seg.box[:, 1])[2:]
             new_scale = float(np.float32(math.sqrt(bw * bh) * self.params.dcf.search_area_scale / self.params.dcf.sample_size))
@@ -299,7 +312,7 @@ class Tracker:
                     if at_new < at_old:
                         proposed = old
                 seq.target_scale = proposed
-        if ratio < sp.pixels_ratio_position:
+        if ratio < sp.pixels_ratio_position and not leaking:
             centre_xy = seg.box.mean(axis=0)
             seq.pos = torch.tensor([centre_xy[1], centre_xy[0]], dtype=torch.float32)
         if ratio < sp.pixels_ratio_output:
