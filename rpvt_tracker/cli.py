@@ -339,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a variant with the paper's recipe (several GPUs: under torchrun)")
     p.add_argument("--variant", required=True, choices=["d3s", "d3s-ms", "rpvt"])
-    p.add_argument("--dataset", action="append", required=True, metavar="NAME=PATH", help="youtube-vos=, davis=, vot= or coco= (repeatable)")
+    p.add_argument("--dataset", action="append", required=True, metavar="NAME=PATH", help="youtube-vos=, davis=, vot=, coco= or coco-instances= (repeatable)")
     p.add_argument("--output", required=True, help="checkpoint to write (rpvt-tracker format)")
     p.add_argument("--resume", action="store_true", help="continue from <output>.state.pth if it exists")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -348,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ablation", help="the paper's Table 6 like for like: train D3S, D3S-MS and RPVT by one recipe, evaluate them, print the table")
     p.add_argument("--dataset", action="append", default=[], metavar="NAME=PATH",
-                   help="youtube-vos=, davis=, vot= or coco= (repeatable; required unless --skip-training)")
+                   help="youtube-vos=, davis=, vot=, coco= or coco-instances= (repeatable; required unless --skip-training)")
     p.add_argument("--output", required=True, help="folder for the three checkpoints (d3s.pth, d3s-ms.pth, rpvt.pth; -lite with the lite backbone)")
     p.add_argument("--init-dir", default=None, help="continue each variant from its own file in this folder (a previous stage) instead of "
                    "an ImageNet backbone and fresh heads")

@@ -37,6 +37,9 @@ class TrainConfig:
         0 in the paper's recipe (YouTube-VOS is large); the offline default model uses it.
       * ``still_probability``: chance that a pair's object comes from a still photograph (a
         one-frame track, e.g. ``coco=``), when there are any; such pairs are always composites.
+      * ``context_probability``: chance that a pair is two views of a photograph in context
+        (a ``coco-instances=`` track: the target with everything it touches, ``context.py``),
+        when there are any; without other tracks every pair is one.
       * ``box_init_probability``: chance of a pair whose train mask is the target's box on the
         test frame itself (teaches segmenting from a box).
     D3S's recipe, and the shipped lite weights' departures from it (``scripts/train_lite.sh``
@@ -78,6 +81,7 @@ class TrainConfig:
     box_init_probability: float = 0.005
     paste_probability: float = 0.0
     still_probability: float = 0.25
+    context_probability: float = 0.0
     soft_test_mask: bool = True
     brightness_per_image: bool = True
     box_init_distance_jitter: bool = False

@@ -12,6 +12,10 @@
   (``images/<split>/<id>.jpg``, ``labels/<split>/<id>.txt``, one ``class x1 y1 x2 y2 ...`` line an
   instance, coordinates in [0, 1]), e.g. COCO128-seg. Each image gives one one-frame track, its
   largest instance; such tracks only ever serve as objects pasted onto video (``pairs.py``).
+* ``coco-instances``: still photographs with a COCO ``instances.json`` (``images/`` beside it,
+  polygons or RLE), e.g. ``shared/data/coco-context``. Every instance big enough to track is a
+  one-frame track *in context*: its pairs are two views of its own photograph, everything it
+  touches still there (``context.py``), never a cut-out.
 
 Masks are read lazily; only the list of (frame, mask) files is built up front.
 """
@@ -38,12 +42,14 @@ class Track:
     * ``load_mask``: frame index -> (H, W) bool mask of this object (empty when not visible).
     * ``visible``: indices of frames where the object is annotated and visible (if known
       without reading masks; else all).
+    * ``context``: a still photograph whose pairs keep the object in place (``context.py``).
     """
 
     name: str
     frames: tuple[Path, ...]
     load_mask: Callable[[int], np.ndarray]
     visible: tuple[int, ...]
+    context: bool = False
 
 
 def read_rgb(path: Path) -> np.ndarray:
@@ -198,7 +204,52 @@ def coco_polygons(root: str | Path, *, min_area: float = 0.01, only: tuple[str, 
     return tracks
 
 
-READERS = {"youtube-vos": youtube_vos, "davis": davis, "vot": vot_sequences, "coco": coco_polygons}
+#: COCO images the tests use as unseen material (tests/data/held_object): never trained on.
+TEST_IMAGES = ("000000547336",)
+
+
+def coco_instances(root: str | Path, *, min_side: int = 12, min_area: float = 0.001, only: tuple[str, ...] | None = None) -> list[Track]:
+    """Every non-crowd instance whose box is >= ``min_side`` pixels a side and >= ``min_area``
+    of its image; ``only``: image ids (the 12-digit file stems). Masks are decoded when read."""
+    root = Path(root)
+    path = _require(root / "instances.json", "COCO instances file")
+    try:
+        data = json.loads(path.read_text())
+        images = {im["id"]: im for im in data["images"]}
+        annotations = data["annotations"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise ValueError(f"{path}: not a COCO instances file ({err})") from None
+    if only is not None:
+        stems = {Path(im["file_name"]).stem for im in images.values()}
+        missing = set(only) - stems
+        if missing:
+            raise ValueError(f"{path}: no image(s) {', '.join(sorted(missing))}")
+    tracks = []
+    for ann in annotations:
+        im = images.get(ann["image_id"])
+        if im is None:
+            raise ValueError(f"{path}: annotation {ann.get('id')} names image {ann['image_id']}, which is not listed")
+        stem = Path(im["file_name"]).stem
+        # Crowds (RLE) are regions of many objects, not a target.
+        if ann.get("iscrowd") or not isinstance(ann["segmentation"], list) or stem in TEST_IMAGES or (only is not None and stem not in only):
+            continue
+        w, h = ann["bbox"][2:]
+        if min(w, h) < min_side or ann["area"] < min_area * im["width"] * im["height"]:
+            continue
+        load = lambda i, polys=ann["segmentation"], shape=(im["height"], im["width"]): _polygons_mask(polys, shape)  # noqa: E731
+        tracks.append(Track(f"coco/{stem}/{ann['id']}", (root / "images" / im["file_name"],), load, (0,), context=True))
+    if not tracks:
+        raise ValueError(f"{path}: no instance of >= {min_side} pixels a side and >= {min_area:.1%} of its image")
+    return tracks
+
+
+def _polygons_mask(polygons: list[list[float]], shape: tuple[int, int]) -> np.ndarray:
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(np.asarray(p, np.float64).reshape(-1, 2)).astype(np.int32) for p in polygons], 1)
+    return mask.astype(bool)
+
+
+READERS = {"youtube-vos": youtube_vos, "davis": davis, "vot": vot_sequences, "coco": coco_polygons, "coco-instances": coco_instances}
 
 
 def load_dataset(spec: str) -> list[Track]:

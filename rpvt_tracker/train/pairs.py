@@ -17,6 +17,7 @@ from ..geometry import distance_map, sample_target
 from ..geometry.regions import Rectangle, rasterize
 from ..models.network import IMAGENET_MEAN, IMAGENET_STD
 from .config import TrainConfig
+from .context import ViewParams, context_pair
 from .datasets import Track, read_rgb
 from .paste import PasteParams, composite_pair
 
@@ -42,9 +43,12 @@ class PairDataset(Dataset):
 
     def __init__(self, tracks: list[Track], config: TrainConfig, length: int, *, seed: int) -> None:
         self.tracks, self.config, self.length, self.seed = tracks, config, length, seed
-        # One-frame tracks (still photographs) have no second frame: they only give composites.
-        self.videos = [t for t in tracks if len(t.frames) > 1]
-        self.stills = [t for t in tracks if len(t.frames) == 1]
+        # One-frame tracks (still photographs) have no second frame: cut-outs only give
+        # composites, photographs in context give two views of themselves (context.py).
+        self.context = [t for t in tracks if t.context]
+        self.tracks = [t for t in tracks if not t.context]  # what composites are made of
+        self.videos = [t for t in self.tracks if len(t.frames) > 1]
+        self.stills = [t for t in self.tracks if len(t.frames) == 1]
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -73,7 +77,10 @@ class PairDataset(Dataset):
 
     def _try(self, rng: np.random.Generator) -> dict[str, torch.Tensor] | None:
         c = self.config
-        s = c.crop_size
+        # Drawn only when there are context tracks, so recipes without them see the same pairs.
+        if self.context and (not self.tracks or rng.random() < c.context_probability):
+            pair = context_pair(rng, self.context[int(rng.integers(len(self.context)))], ViewParams())
+            return None if pair is None else self._crops(rng, *pair, box_init=False)
         still = bool(self.stills) and (not self.videos or rng.random() < c.still_probability)
         pool = self.stills if still else self.videos
         track = pool[int(rng.integers(len(pool)))]
@@ -96,6 +103,15 @@ class PairDataset(Dataset):
         else:
             train_img, test_img = read_rgb(track.frames[i]), read_rgb(track.frames[j])
             train_mask, test_mask = track.load_mask(i), track.load_mask(j)
+        return self._crops(rng, train_img, train_mask, test_img, test_mask, box_init=box_init)
+
+    def _crops(
+        self, rng: np.random.Generator, train_img: np.ndarray, train_mask: np.ndarray, test_img: np.ndarray, test_mask: np.ndarray,
+        *, box_init: bool,
+    ) -> dict[str, torch.Tensor] | None:
+        """A pair's two frames (H, W, 3) uint8 and masks (H, W) bool -> the training sample."""
+        c = self.config
+        s = c.crop_size
         train_box, test_box = mask_box(train_mask), mask_box(test_mask)
         if train_box is None or test_box is None or train_mask.shape != train_img.shape[:2]:
             return None
