@@ -47,14 +47,14 @@ class SegmentationParams:
         relative jumps are ignored; ``scale_change_limits``: per-frame clamp of the change.
     Support (the DCF's say over the mask)
       * ``support``: the mask is kept only within a box this many times the tracker's current
-        target size, centred on the DCF's estimate (0: everywhere in the crop, as D3S). For
-        targets given as rectangles (axis-aligned boxes); rotated ones are not cut (tracker.py). The head
-        matches appearance: a target held by, worn by or beside something of its colours (a
-        book in a hand, a red coat among red benches) gets a mask that leaks onto it, and the
-        box, position and scale follow that mask frame after frame. The window lets the mask
-        decide the shape and the exact extent, while where the target is, and roughly how big,
-        stays the DCF's and the state's (whose scale moves at most ``scale_change_limits`` a
-        frame). ``support_ellipse``: the window is the inscribed ellipse instead of the box.
+        target size, centred on the DCF's estimate (0: everywhere in the crop, as D3S); for
+        targets given as rectangles, rotated ones are not cut (``Tracker._segment`` says why).
+        The head matches appearance: a target held by, worn by or beside something of its
+        colours (a book in a hand, a red coat among red benches) gets a mask that leaks onto
+        it, and the box, position and scale follow that mask frame after frame. The window lets
+        the mask decide the shape and the exact extent, while where the target is, and roughly
+        how big, stays the DCF's and the state's (whose scale moves at most
+        ``scale_change_limits`` a frame).
       * ``max_leak``: when more than this share of the mask's largest component lay outside the
         window, the mask is leaking: what remains inside is reported, but it moves neither the
         position (the DCF's stands) nor the scale (1: never judged leaking).
@@ -86,7 +86,6 @@ class SegmentationParams:
     max_relative_scale_change: float = 0.75
     scale_change_limits: tuple[float, float] = (0.95, 1.05)
     support: float = 0.0
-    support_ellipse: bool = False
     max_leak: float = 1.0
     optimize_box: bool = True
     box_area_ratio: tuple[float, float] = (0.1, 2.5)

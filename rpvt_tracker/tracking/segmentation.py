@@ -139,16 +139,14 @@ Support = tuple[tuple[float, float], tuple[float, float]]
 
 
 def support_window(crop: Crop, support: Support, params: SegmentationParams) -> np.ndarray:
-    """(S, S) uint8, 1 inside the window ``params.support`` x the size of ``support`` about its
-    centre (the box, or its inscribed ellipse), 0 outside."""
+    """(S, S) uint8, 1 inside the box ``params.support`` x the size of ``support`` about its
+    centre, 0 outside."""
     centre_xy, size_wh = support
     side = crop.pixels.shape[0]
     (cx, cy), = crop.to_crop(np.array([centre_xy]))
     hw, hh = (params.support * v * crop.scale / 2 for v in size_wh)
     ys, xs = np.ogrid[:side, :side]
-    u, v = (xs + 0.5 - cx) / hw, (ys + 0.5 - cy) / hh
-    inside = (u**2 + v**2 <= 1) if params.support_ellipse else ((np.abs(u) <= 1) & (np.abs(v) <= 1))
-    return inside.astype(np.uint8)
+    return ((np.abs(xs + 0.5 - cx) <= hw) & (np.abs(ys + 0.5 - cy) <= hh)).astype(np.uint8)
 
 
 def segment_crop(
