@@ -9,8 +9,8 @@ the no-reset mean IoU (``unsupervised``). Parts (each its own workspace under ``
   body, motion blur) and Skiing (a 29x26-pixel skier, fast) from ``shared/data/box-video``.
   Choices of tracker parameters and training data are made on this part only.
 * ``held-out``: OTB's Crossing (a pedestrian past look-alikes), DragonBaby (a baby's head,
-  fast, on a larger body), Human3 (a small pedestrian, occlusions) and MotorRolling (a
-  motorbike turning over). Final figures only; never tuned on.
+  fast, on a larger body), Human3 (a small pedestrian past a pole and other pedestrians) and
+  MotorRolling (a motorbike turning over). Final figures only; never tuned on.
 * ``bag``: the real VOT2016 sequence ``bag`` (``shared/data/vot-bag``, rotated boxes).
 * ``davis``: the three held-out DAVIS 2016 sequences, as rotated boxes
   (``rpvt workspace vot2018/shortterm-davis``).
