@@ -137,10 +137,10 @@ def evaluate(ws: Path, trackers: list[str]) -> dict:
     for cached in (ws / "cache").glob("*"):  # the toolkit caches analyses by name: results may be new
         shutil.rmtree(cached) if cached.is_dir() else cached.unlink()
     subprocess.run([vot, "analysis", "--workspace", str(ws), "--name", "peer", *trackers], check=True, env=env)
-    result = read_analysis(ws, "peer")
-    unsupervised = dict(load_analysis(ws, "peer").experiments["unsupervised"])["AverageAccuracy"]
+    result, analysis = read_analysis(ws, "peer"), load_analysis(ws, "peer")
+    unsupervised = dict(analysis.experiments["unsupervised"])["AverageAccuracy"]
     record = {}
-    for t, no_reset in zip(load_analysis(ws, "peer").trackers, unsupervised):
+    for t, no_reset in zip(analysis.trackers, unsupervised, strict=True):
         s = result.scores[t]
         record[t] = {"eao": s.eao, "accuracy": s.accuracy, "failures": s.toolkit_failures, "no_reset_iou": float(no_reset[0]),
                      "s_per_frame": seconds_per_frame(ws, t)}
