@@ -224,8 +224,11 @@ def test_runner_writes_davis_results_and_scores_them(tmp_path):
 
 def test_runner_errors_name_the_frame(tmp_path):
     gt = make_davis(tmp_path / "d")
-    Image.fromarray(np.zeros((30, 60), np.uint8)).save(tmp_path / "d" / "Annotations" / "480p" / "seq" / "00002.png")
     files = vos.sequence_files(tmp_path / "d", "seq")
+    Image.fromarray(np.zeros((30, 60), np.uint8)).save(tmp_path / "d" / "Annotations" / "480p" / "seq" / "00002.png")
+    with pytest.raises(ValueError, match=r"seq, frame 2: .*00002\.jpg: image is 60x40 but its annotation .*00002\.png is 60x30"):
+        vos.sequence_files(tmp_path / "d", "seq")  # before any tracking
+    # A file changed after the check is still caught where it is read.
     with pytest.raises(ValueError, match=r"00002\.jpg: image is 60x40 but its annotation .*00002\.png is 60x30"):
         vos.track_sequence(ReplayTracker(gt[1:]), files, tmp_path / "out")
     with pytest.raises(RuntimeError, match=r"00001\.jpg: the tracker's mask is \(40, 61\)"):
@@ -314,14 +317,14 @@ def test_bad_input_is_a_clear_error(tmp_path):
     missing = tmp_path / "d" / "Annotations" / "480p" / "seq" / "00003.png"
     missing.unlink()
     code, _, err = run_cli(["davis", str(tmp_path / "d"), "--output", str(tmp_path / "o"), *LITE])
-    assert code == 2 and f"rpvt davis: error: {missing}: missing annotation" in err
+    assert code == 2 and f"rpvt davis: error: seq, frame 3: {missing}: missing annotation" in err
     make_davis(tmp_path / "e")
     first = tmp_path / "e" / "Annotations" / "480p" / "seq" / "00000.png"
     Image.fromarray(np.zeros((40, 60), np.uint8)).save(first)
     code, _, err = run_cli(["davis", str(tmp_path / "e"), "--output", str(tmp_path / "o"), *LITE])
-    assert code == 2 and f"rpvt davis: error: {first}: the first frame's mask is empty" in err
+    assert code == 2 and f"rpvt davis: error: seq, frame 0: {first}: the first frame's mask is empty" in err
     code, _, err = run_cli(["davis", str(tmp_path / "e"), "--sequences", "nope", "--output", str(tmp_path / "o"), *LITE])
-    assert code == 2 and f"rpvt davis: error: {tmp_path / 'e' / 'JPEGImages' / '480p' / 'nope'}: no frames" in err
+    assert code == 2 and f"rpvt davis: error: nope: {tmp_path / 'e' / 'JPEGImages' / '480p' / 'nope'}: no frames" in err
     code, _, err = run_cli(["davis", str(tmp_path / "e"), "--name", "a/b", "--output", str(tmp_path / "o"), *LITE])
     assert code == 2 and "--name must be a plain name" in err
     assert not (tmp_path / "o" / "table5.md").exists()

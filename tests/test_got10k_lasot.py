@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from rpvt_tracker.cli import main
+from rpvt_tracker.evaluation import got10k
 from rpvt_tracker.evaluation.box_benchmark import ToolkitTracker, record_settings
 from rpvt_tracker.evaluation.got10k import check_result_folder, val_scores
 from rpvt_tracker.evaluation.lasot import PAPER_COMPARED, ExperimentLaSOT, LaSOTSequences
@@ -213,6 +214,46 @@ def test_oracle_through_the_toolkit_got10k(tmp_path):
     scores = val_scores(experiment.report(["oracle"])["oracle"]["overall"], experiment.nbins_iou, 1)
     assert scores.ao == pytest.approx(expected.mean(), abs=1e-12)
     assert (scores.sr50, scores.sr75) == (np.mean(expected > 0.5), np.mean(expected > 0.75)) == (0.8, 0.6)
+
+
+META = {"weights": "oracle.pth", "variant": "oracle", "backbone": "none", "dcf_weights": None, "device": "cpu", "params": {}}
+
+
+def oracle_builder(truth: np.ndarray, shift: list[float]):
+    """Stands in for ``build_toolkit_tracker``: the real command, with boxes known in advance."""
+    return lambda settings, name: (ToolkitTracker(Oracle(truth, shift), name), dict(META))
+
+
+def test_got10k_nan_line_is_left_out_with_a_warning(tmp_path, monkeypatch, capsys):
+    # The oracle of the GOT-10k case above; frame 5's line is nan (the oracle answers s=20 there)
+    # while its cover says visible, and frame 7 is out of sight (cover 0). Scored, as the got10k
+    # package scores frames with a visible target: frames 2-4 and 6, IoU 1, 36/44, 30/50, 1:
+    # AO (2 + 36/44 + 0.6) / 4 = 0.854545..., SR0.5 4/4, SR0.75 3/4 (0.6 is not above).
+    # The package alone: AO nan, SR0.5 4/5.
+    name = "GOT-10k_Val_000001"
+    seq = tmp_path / "val" / name
+    write_frames(seq, len(TRUTH0))
+    (tmp_path / "val" / "list.txt").write_text(f"{name}\n")
+    lines = [",".join(f"{v:.4f}" for v in b + [1, 1, 0, 0]) for b in TRUTH0]
+    lines[4] = "nan,nan,nan,nan"
+    (seq / "groundtruth.txt").write_text("\n".join(lines) + "\n")
+    cover = [8, 8, 8, 8, 8, 8, 0]
+    (seq / "meta_info.ini").write_text(f"[METAINFO]\nresolution: ({SIZE[0]}, {SIZE[1]})\n")
+    for label, values in (("cover", cover), ("absence", [int(c == 0) for c in cover]), ("cut_by_image", [0] * 7)):
+        (seq / f"{label}.label").write_text("".join(f"{v}\n" for v in values))
+    monkeypatch.setattr(got10k, "build_toolkit_tracker", oracle_builder(TRUTH0, SHIFT))
+    out = tmp_path / "out"
+    assert main(["got10k", str(tmp_path), "--subset", "val", "--output", str(out), "--name", "oracle", *TRACKER]) == 0
+    captured = capsys.readouterr()
+    warnings = [line for line in captured.err.splitlines() if "warning" in line]
+    assert warnings == [f"rpvt got10k: warning: {name}, frame 5 (00000005.jpg): {seq / 'groundtruth.txt'} line 5 is nan,nan,nan,nan: "
+                        "no box to score against; not scored (the got10k package scores only frames with a visible target)"]
+    report = json.loads((out / "reports" / "GOT-10k" / "oracle" / "performance.json").read_text())["oracle"]["overall"]
+    scores = val_scores(report, 101, 1)
+    assert scores.ao == pytest.approx((2 + 36 / 44 + 0.6) / 4, abs=1e-12)
+    assert (scores.sr50, scores.sr75) == (1.0, 0.75)
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ")[-1].strip(" |") for line in captured.out.splitlines() if line.startswith("| ")}
+    assert (rows["AO ↑"], rows["SR0.5 ↑"], rows["SR0.75 ↑"]) == ("0.855", "1.000", "0.750")
 
 
 def test_oracle_through_the_toolkit_lasot(tmp_path):

@@ -9,9 +9,13 @@ results in the layout the GOT-10k server takes, ``<output>/results/GOT-10k/<name
   per frame after the first, the IoU of the result and the ground truth, both clipped to the
   image, over the frames whose ``cover.label`` is above 0 (the target visible); AO is their mean,
   SR0.5 the fraction above 0.5; its success curve (IoU thresholds 0, 0.01, ..., 1, "above")
-  gives SR0.75; FPS is the mean of 1 / (seconds a frame), initialisation included.
+  gives SR0.75; FPS is the mean of 1 / (seconds a frame), initialisation included. A frame whose
+  ground-truth line is ``nan`` is left out too, with a warning naming it (``GOT10kChecked``).
 * test: the ground truth is withheld; the toolkit zips the results into
   ``<output>/results/GOT-10k/<name>.zip``, the file to upload to the GOT-10k evaluation server.
+
+Every sequence of the subset is checked before the tracker is built (``check_sequence``): a bad
+one stops the command with its sequence, frame and file named (``docs/benchmark-scoring.md``).
 
 Table 4 is printed in the paper's layout (trackers as columns, AO / SR0.5 / SR0.75 as rows)
 with the published columns (the paper's, on the test set) and, for val, a measured column for
@@ -21,17 +25,21 @@ every tracker with complete val results under ``--output`` (run each with its ow
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from got10k.datasets import GOT10k
 
 from ..tracking.build import TrackerSettings
 from ..vot.paper_tables import Measure, ranked_cells
 from ..vot.published import GOT10K_TEST
 from . import result_name
 from .box_benchmark import build_toolkit_tracker, completed_runs, record_settings, toolkit_output, write_text
+from .dataset_checks import check_count, check_first_box, numbered_frames, read_boxes, read_flags, read_resolution
 
 TITLE = "Table 4 (paper layout): GOT-10k"
 MEASURES = (Measure("AO", True), Measure("SR0.5", True), Measure("SR0.75", True))
@@ -54,9 +62,12 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
     from got10k.experiments import ExperimentGOT10k
 
     name = result_name(args.name, settings.weights)
-    names = check_dataset(Path(args.root), args.subset)
+    names, warnings = check_dataset(Path(args.root), args.subset)
+    for warning in warnings:
+        print(f"rpvt got10k: warning: {warning}", file=sys.stderr)
     output = Path(args.output).resolve()  # absolute: the toolkit changes directory to zip
     experiment = ExperimentGOT10k(str(args.root), subset=args.subset, result_dir=str(output / "results"), report_dir=str(output / "reports"))
+    experiment.dataset = GOT10kChecked(str(args.root), subset=args.subset)
     check_result_folder(Path(experiment.result_dir) / name, names)
     tracker, metadata = build_toolkit_tracker(settings, name)
     record_settings(Path(experiment.report_dir) / name / "tracker.json", {**metadata, "subset": args.subset, "sequences": len(names)})
@@ -93,17 +104,76 @@ def _note(name: str, measured: list[tuple[str, Scores]], device: str, archive: s
             "against test-set numbers.")
 
 
-def check_dataset(root: Path, subset: str) -> list[str]:
-    """The sequence names of ROOT/<subset>/list.txt, each folder checked: the toolkit only warns
-    about a missing sequence and fails later, with a bare Exception, when it reaches it."""
+def check_dataset(root: Path, subset: str) -> tuple[list[str], list[str]]:
+    """(the sequence names of ROOT/<subset>/list.txt, warnings), every sequence checked whole
+    before the tracker is built (``check_sequence``). The package itself only warns about a
+    missing folder, and fails with a bare exception when it reaches it, or after tracking."""
     list_file = root / subset / "list.txt"
     if not list_file.is_file():
         raise FileNotFoundError(f"no GOT-10k {subset} set under {root}: {list_file} is missing")
-    names = list_file.read_text().split()
-    missing = [n for n in names if not (root / subset / n).is_dir()]
-    if not names or missing:
-        raise FileNotFoundError(f"{list_file}: " + (f"sequence folders missing: {', '.join(missing[:5])}" if missing else "lists no sequence"))
-    return names
+    # The package splits list.txt on newlines: a blank or padded line would be a sequence name.
+    text = list_file.read_text().strip()
+    names = text.split("\n") if text else []
+    if not names:
+        raise ValueError(f"{list_file}: lists no sequence")
+    for number, n in enumerate(names, 1):
+        if not n or n != n.strip() or "/" in n:
+            raise ValueError(f"{list_file} line {number}: {n!r} is not a sequence name")
+    warnings: list[str] = []
+    for n in names:
+        warnings += check_sequence(root / subset / n, n, subset)
+    return names, warnings
+
+
+def check_sequence(folder: Path, name: str, subset: str) -> list[str]:
+    """One sequence checked as the package will read it; returns a warning per frame whose
+    ground-truth line is ``nan`` while its cover says visible (val): a frame the package would
+    score (as nan) and ``GOT10kChecked`` leaves out.
+
+    Frames 00000001.jpg ... with no gap; ``groundtruth.txt``: the first box (test) or one x,y,w,h
+    line a frame (val), the first with an area; val also needs ``meta_info.ini`` (its
+    ``resolution`` line: the package clips boxes to it) and ``cover.label``, ``absence.label``,
+    ``cut_by_image.label`` (one integer a frame; the package reads all three).
+    """
+    if not folder.is_dir():
+        raise ValueError(f"{name}: {folder} is missing (listed in {folder.parent / 'list.txt'})")
+    frames = numbered_frames(folder, name, first=1)
+    truth = folder / "groundtruth.txt"
+    boxes = read_boxes(truth, name, allow_nan=subset == "val")
+    check_first_box(boxes, truth, name)
+    if subset == "test" and len(boxes) == 1:
+        return []  # the test set publishes the first box only
+    check_count(name, len(boxes), truth, frames)
+    if subset != "val":
+        return []
+    if len(frames) < 2:
+        raise ValueError(f"{name}: {folder} has 1 frame; the val protocol scores the frames after the first")
+    read_resolution(folder / "meta_info.ini", name)
+    cover = read_flags(folder / "cover.label", name, frames, one_line=False, top=8)
+    read_flags(folder / "absence.label", name, frames, one_line=False)
+    read_flags(folder / "cut_by_image.label", name, frames, one_line=False)
+    # Only where the package would score the frame (cover > 0) does leaving it out change a score.
+    return [f"{name}, frame {i + 1} ({frames[i].name}): {truth} line {i + 1} is {','.join(f'{v:g}' for v in boxes[i])}: "
+            "no box to score against; not scored (the got10k package scores only frames with a visible target)"
+            for i in np.flatnonzero(np.isnan(boxes).any(axis=1) & (cover > 0))]
+
+
+class GOT10kChecked(GOT10k):
+    """The package's GOT-10k dataset, except that a frame whose ground-truth line holds a nan
+    counts as one without a visible target (cover 0).
+
+    The package scores a val frame when its ``cover.label`` is above 0 and leaves the others out
+    (its ``ExperimentGOT10k.report``: ``t[covers[seq_name] > 0]``). A nan line on a frame it
+    scores gives a nan IoU: AO comes out nan and SR0.5 lower, without a word. A line without a box
+    is a frame without a target to score against, so it is left out by the package's own rule;
+    ``check_sequence`` warns about each one, naming the sequence, frame and file.
+    """
+
+    def _fetch_meta(self, seq_dir: str) -> dict[str, Any]:
+        meta = super()._fetch_meta(seq_dir)
+        boxes = np.loadtxt(os.path.join(seq_dir, "groundtruth.txt"), delimiter=",", ndmin=2)
+        meta["cover"] = np.where(np.isnan(boxes).any(axis=1), 0, meta["cover"])
+        return meta
 
 
 def check_result_folder(folder: Path, names: list[str]) -> None:

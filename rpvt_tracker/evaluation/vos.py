@@ -35,6 +35,7 @@ from ..vot.paper_tables import Measure, mark, ranks
 from ..vot.published import DAVIS2016
 from ..vot.tables import tracker_order
 from . import result_name
+from .dataset_checks import numbered_frames
 from .davis_measures import Statistics, contour_accuracy, dataset_statistics, region_similarity, statistics
 
 RESOLUTION = "480p"
@@ -127,20 +128,33 @@ def select_sequences(root: Path, requested: str | None) -> tuple[list[str], bool
 
 
 def sequence_files(root: Path, name: str) -> SequenceFiles:
-    """The sequence's frames and annotations, checked before any tracking starts."""
+    """The sequence's frames and annotations, checked before any tracking starts: frames
+    00000.jpg ... with no gap, an annotation of the same size for each and none without a frame
+    (a missing last frame shows only as an annotation without one), at least 3 frames, a first
+    mask that is not empty. Sizes are read from the file headers, so the check costs no decoding."""
     images, annotations = root / "JPEGImages" / RESOLUTION / name, root / "Annotations" / RESOLUTION / name
-    frames = sorted(images.glob("*.jpg"))
-    if not frames:
-        raise FileNotFoundError(f"{images}: no frames (expected JPEGImages/{RESOLUTION}/<sequence>/*.jpg)")
+    if not images.is_dir() or not any(images.glob("*.jpg")):
+        raise FileNotFoundError(f"{name}: {images}: no frames (expected JPEGImages/{RESOLUTION}/<sequence>/*.jpg)")
+    frames = tuple(numbered_frames(images, name, first=0))
     masks = tuple(annotations / f"{f.stem}.png" for f in frames)
-    for mask in masks:
+    for frame, mask in zip(frames, masks):
         if not mask.is_file():
-            raise FileNotFoundError(f"{mask}: missing annotation (the VOS protocol scores every frame against its mask)")
+            raise FileNotFoundError(f"{name}, frame {int(frame.stem)}: {mask}: missing annotation (the VOS protocol scores every frame against its mask)")
+    stems = {f.stem for f in frames}
+    extra = sorted(p for p in annotations.glob("*.png") if p.stem not in stems)
+    if extra:
+        stem = extra[0].stem
+        raise ValueError(f"{name}, frame {int(stem) if stem.isdigit() else stem}: {extra[0]} has no frame ({images / (extra[0].stem + '.jpg')} is missing)")
     if len(frames) < 3:
-        raise ValueError(f"{images}: {len(frames)} frames; DAVIS scores neither the first frame nor the last, so at least 3 are needed")
+        raise ValueError(f"{name}: {images}: {len(frames)} frames; DAVIS scores neither the first frame nor the last, so at least 3 are needed")
+    for frame, mask in zip(frames, masks):
+        with Image.open(frame) as image, Image.open(mask) as annotation:
+            if image.size != annotation.size:
+                raise ValueError(f"{name}, frame {int(frame.stem)}: {frame}: image is {image.size[0]}x{image.size[1]} but its annotation {mask} is "
+                                 f"{annotation.size[0]}x{annotation.size[1]}")
     if not read_mask(masks[0]).any():
-        raise ValueError(f"{masks[0]}: the first frame's mask is empty (nothing to initialise on)")
-    return SequenceFiles(name, tuple(frames), masks)
+        raise ValueError(f"{name}, frame {int(frames[0].stem)}: {masks[0]}: the first frame's mask is empty (nothing to initialise on)")
+    return SequenceFiles(name, frames, masks)
 
 
 def write_mask(path: Path, mask: np.ndarray) -> None:
