@@ -1,6 +1,7 @@
 """``rpvt got10k`` and ``rpvt lasot`` (the paper's Table 4 and Figure 6) on tiny generated datasets
-in each benchmark's layout, scored by the official got10k toolkit and checked against scores
-recomputed here from the result files; an oracle tracker with known errors pins the conventions."""
+in each benchmark's layout, checked against scores recomputed here from the result files: GOT-10k
+as the got10k package scores it, LaSOT as its official MATLAB toolkit does (absent frames are
+failures). An oracle tracker with known errors pins the conventions on hand-computed cases."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ import pytest
 from PIL import Image
 
 from rpvt_tracker.cli import main
-from rpvt_tracker.evaluation import got10k
+from rpvt_tracker.evaluation import got10k, lasot
 from rpvt_tracker.evaluation.box_benchmark import ToolkitTracker, record_settings
 from rpvt_tracker.evaluation.got10k import check_result_folder, val_scores
-from rpvt_tracker.evaluation.lasot import PAPER_COMPARED, ExperimentLaSOT, LaSOTSequences
+from rpvt_tracker.evaluation.lasot import PAPER_COMPARED
 from rpvt_tracker.evaluation.tiny_datasets import SIZE, write_got10k, write_lasot
 from rpvt_tracker.vot.published import GOT10K_TEST
 
@@ -140,11 +141,15 @@ def test_lasot_scores_and_figure(tmp_path, capsys):
     success, precision, speeds = [], [], []
     for seq in ("airplane-1", "basketball-1"):
         result = np.loadtxt(folder / f"{seq}.txt", delimiter=",")
-        truth = np.loadtxt(root / seq.split("-")[0] / seq / "groundtruth.txt", delimiter=",")
+        seq_dir = root / seq.split("-")[0] / seq
+        truth = np.loadtxt(seq_dir / "groundtruth.txt", delimiter=",")
         assert result.shape == (10, 4) and np.allclose(result[0], truth[0])
-        ious, errors = iou(result, truth), centre_error(result, truth)
-        success.append([np.mean(ious > t) for t in np.linspace(0, 1, 21)])
-        precision.append([np.mean(errors <= t) for t in range(51)])
+        # LaSOT's official evaluation: the frames flagged absent are dropped, the count stays 10.
+        absent = (np.loadtxt(seq_dir / "full_occlusion.txt", delimiter=",") + np.loadtxt(seq_dir / "out_of_view.txt", delimiter=",")) > 0
+        assert absent.sum() == (seq == "basketball-1")
+        ious, errors = iou(result, truth)[~absent], centre_error(result, truth)[~absent]
+        success.append([np.sum(ious > t) / 10 for t in np.linspace(0, 1, 21)])
+        precision.append([np.sum(errors <= t) / 10 for t in range(51)])
         times = np.loadtxt(folder / "times" / f"{seq}_time.txt")
         speeds.append(np.mean(1 / times[times > 0]))
     success, precision = np.mean(success, 0), np.mean(precision, 0)
@@ -152,6 +157,7 @@ def test_lasot_scores_and_figure(tmp_path, capsys):
     assert report["success_auc"] == pytest.approx(success.mean(), rel=1e-9) and report["precision_20"] == pytest.approx(precision[20], rel=1e-9)
     assert report["success_curve"] == pytest.approx(success.tolist()) and report["fps"] == pytest.approx(np.mean(speeds))
     assert report["sequences"] == 2 and not report["complete"] and report["paper_compares"] == list(PAPER_COMPARED)
+    assert report["absent_frames"] == 1 and "absent frames count as failures" in report["scoring"]
     assert f"success AUC {success.mean():.3f}, precision@20px {precision[20]:.3f}" in captured.out
     with Image.open(out / "figure6.png") as png:
         png.verify()
@@ -216,12 +222,44 @@ def test_oracle_through_the_toolkit_got10k(tmp_path):
     assert (scores.sr50, scores.sr75) == (np.mean(expected > 0.5), np.mean(expected > 0.75)) == (0.8, 0.6)
 
 
+# LaSOT's hand-computed case: 8 frames of a 40 x 30 target; the oracle's shift along x per frame,
+# which is its centre error, and its IoU (40 - s) / (40 + s).
+TRUTH8 = np.array([[40 + 2 * t, 30, 40, 30] for t in range(8)], float)  # 0-based
+SHIFT8 = [0, 4, 10, 30, 0, 20, 4, 0]
+FULL_OCCLUSION = [0, 0, 1, 0, 0, 0, 0, 0]  # frame 3
+OUT_OF_VIEW = [0, 0, 0, 0, 0, 0, 1, 1]  # frames 7 and 8
 META = {"weights": "oracle.pth", "variant": "oracle", "backbone": "none", "dcf_weights": None, "device": "cpu", "params": {}}
 
 
 def oracle_builder(truth: np.ndarray, shift: list[float]):
     """Stands in for ``build_toolkit_tracker``: the real command, with boxes known in advance."""
     return lambda settings, name: (ToolkitTracker(Oracle(truth, shift), name), dict(META))
+
+
+def test_lasot_absent_frames_score_as_the_official_toolkit(tmp_path, monkeypatch, capsys):
+    # calc_seq_err_robust.m drops the absent frames (3: full occlusion; 7, 8: out of view) and
+    # eval_tracker.m divides by all 8 frames. Frames left: 1 (the ground truth: IoU 1, error 0),
+    # 2 (s=4: 36/44, 4 px), 4 (s=30: 10/70, 30 px), 5 (s=0: 1, 0 px), 6 (s=20: 20/60, 20 px).
+    # Success, thresholds k/20: IoU 1 passes 20 of the 21 (all but 1), 36/44 17 (up to 0.80),
+    # 20/60 7 (up to 0.30), 10/70 3 (up to 0.10): (2 * 20 + 17 + 7 + 3) / (21 * 8) = 67 / 168.
+    # At 0.5: 1, 36/44, 1 -> 3 / 8. Precision at 20 px: 0, 4, 0, 20 -> 4 / 8.
+    # Scored against every box (the package's OTB protocol, what rpvt lasot did): 116 / 168 and 7 / 8.
+    seq = tmp_path / "lasot" / "airplane" / "airplane-1"
+    write_frames(seq / "img", 8)
+    (seq / "groundtruth.txt").write_text("".join(",".join(str(int(v)) for v in b + [1, 1, 0, 0]) + "\n" for b in TRUTH8))
+    (seq / "full_occlusion.txt").write_text(",".join(map(str, FULL_OCCLUSION)) + "\n")
+    (seq / "out_of_view.txt").write_text(",".join(map(str, OUT_OF_VIEW)) + "\n")
+    monkeypatch.setattr(lasot, "build_toolkit_tracker", oracle_builder(TRUTH8, SHIFT8))
+    assert main(["lasot", str(tmp_path / "lasot"), "--output", str(tmp_path / "out"), "--name", "oracle", *TRACKER]) == 0
+    printed = capsys.readouterr().out
+    report = json.loads((tmp_path / "out" / "lasot.json").read_text())["oracle"]
+    assert report["success_auc"] == pytest.approx(67 / 168, abs=1e-12)
+    assert report["success_rate_50"] == pytest.approx(3 / 8, abs=1e-12)
+    assert report["precision_20"] == pytest.approx(4 / 8, abs=1e-12)
+    errors = [0, 4, 30, 0, 20]  # of the frames left
+    assert report["precision_curve"] == pytest.approx([sum(e <= t for e in errors) / 8 for t in range(51)], abs=1e-12)
+    assert report["absent_frames"] == 3
+    assert "3 absent frames scored as failures): oracle success AUC 0.399, precision@20px 0.500, success rate@0.5 0.375" in printed
 
 
 def test_got10k_nan_line_is_left_out_with_a_warning(tmp_path, monkeypatch, capsys):
@@ -254,21 +292,6 @@ def test_got10k_nan_line_is_left_out_with_a_warning(tmp_path, monkeypatch, capsy
     assert (scores.sr50, scores.sr75) == (1.0, 0.75)
     rows = {line.split(" | ")[0].strip("| "): line.split(" | ")[-1].strip(" |") for line in captured.out.splitlines() if line.startswith("| ")}
     assert (rows["AO ↑"], rows["SR0.5 ↑"], rows["SR0.75 ↑"]) == ("0.855", "1.000", "0.750")
-
-
-def test_oracle_through_the_toolkit_lasot(tmp_path):
-    seq = tmp_path / "airplane" / "airplane-1"
-    write_frames(seq / "img", len(TRUTH0))
-    (seq / "groundtruth.txt").write_text("".join(",".join(str(int(v)) for v in b + [1, 1, 0, 0]) + "\n" for b in TRUTH0))
-    experiment = ExperimentLaSOT(LaSOTSequences(str(tmp_path), ["airplane-1"]), str(tmp_path / "results"), str(tmp_path / "reports"))
-    experiment.run(ToolkitTracker(Oracle(TRUTH0, SHIFT), "oracle"))
-    overall = experiment.report(["oracle"])["oracle"]["overall"]
-    ious = np.array([EXPECTED_IOU[s] for s in SHIFT])  # the first frame counts, as the ground truth
-    curve = [np.mean(ious > t) for t in np.linspace(0, 1, 21)]
-    assert overall["success_score"] == pytest.approx(np.mean(curve), abs=1e-12)
-    errors = np.array(SHIFT, float)  # a shift along x moves the centre by as much
-    assert overall["precision_curve"] == pytest.approx([np.mean(errors <= t) for t in range(51)], abs=1e-12)
-    assert overall["precision_score"] == 1.0 and overall["precision_curve"][19] == pytest.approx(6 / 7)
 
 
 def test_adapter_keeps_answering_and_refuses_mixed_runs(tmp_path):

@@ -1,23 +1,26 @@
 """The paper's Figure 6: a tracker on LaSOT's test set, success and precision plots (one-pass
-evaluation), through the official toolkit (``got10k`` 0.1.3).
+evaluation), scored as LaSOT's official MATLAB toolkit scores them.
 
-0.1.3 has a ``LaSOT`` dataset class but no LaSOT experiment; LaSOT is scored by OTB's protocol,
-so ``ExperimentLaSOT`` is the toolkit's ``ExperimentOTB`` (its run, record, report and plots,
-unchanged) over LaSOT's test sequences: per frame the IoU and the centre distance of the result
-and the ground truth (first frame: the ground truth itself), per sequence the success curve
-(fraction of frames with IoU above each of 21 thresholds 0, 0.05, ..., 1) and the precision
-curve (fraction with centre error at most 0, 1, ..., 50 pixels), averaged over sequences; the
-success AUC is the mean of the success curve and the precision score the curve at 20 pixels.
-0.1.3 computes no normalised precision, so none is reported.
+The tracker runs through the got10k package (0.1.3): its ``ExperimentOTB`` run loop over LaSOT's
+test sequences (first frame: the ground-truth box; every later frame: the tracker's box), which
+records the results. The scores are not the package's: 0.1.3 has no LaSOT experiment, and its
+OTB protocol scores every frame against its box, also the frames where LaSOT marks the target
+fully occluded or out of view, whose boxes the maintainers call arbitrary. ``lasot_scoring``
+computes them as the official code does (``calc_seq_err_robust.m``, ``eval_tracker.m``): those
+absent frames, read from ``full_occlusion.txt`` and ``out_of_view.txt``, count as failures at
+every threshold; success AUC, precision at 20 px, success rate at 0.5 (``docs/benchmark-scoring.md``).
+No normalised precision is reported.
 
-Sequences: the toolkit's official test list (280 names, ``got10k/datasets/lasot.json``). Those
-present under ROOT are run, so the 280-sequence test download and the full dataset both work;
-when some are absent the report and the figure say how many were run, since the scores are then
-not LaSOT's. Results: ``<output>/results/LaSOT/<name>/<seq>.txt`` (x,y,w,h a frame, 1-based like
-the ground truth) and ``times/<seq>_time.txt``; the toolkit's report and plots under
-``<output>/reports/LaSOT/<name>/``; ours: ``<output>/lasot.json`` and ``<output>/figure6.png``,
-with every tracker that has results on the same sequences under ``<output>`` (run each with its
-own ``--name``): one report and one curve each.
+Sequences: the official test list (280 names, the package's ``got10k/datasets/lasot.json``).
+Those present under ROOT are run, so the 280-sequence test download and the full dataset both
+work; when some are missing the report and the figure say how many were run, since the scores are
+then not LaSOT's. Every present sequence is checked before the tracker is built (frames numbered
+without a gap, one ground-truth line and one flag of each file per frame, a first box with an
+area): a bad one stops the command with its sequence, frame and file named. Results:
+``<output>/results/LaSOT/<name>/<seq>.txt`` (x,y,w,h a frame, 1-based like the ground truth) and
+``times/<seq>_time.txt``; ``<output>/lasot.json`` and ``<output>/figure6.png``, with every tracker
+that has results on the same sequences under ``<output>`` (run each with its own ``--name``):
+one report and one curve each.
 """
 
 from __future__ import annotations
@@ -37,8 +40,11 @@ from ..tracking.build import TrackerSettings
 from ..vot.published import LASOT_NAMED
 from . import result_name
 from .box_benchmark import build_toolkit_tracker, completed_runs, record_settings, toolkit_output, write_text
+from .dataset_checks import check_count, check_first_box, numbered_frames, read_boxes, read_flags
+from .lasot_scoring import Truth, score_tracker
 
 PAPER_COMPARED = tuple(t for t in LASOT_NAMED if t != "RPVT")
+SCORING = "LaSOT's official evaluation (calc_seq_err_robust.m, eval_tracker.m): absent frames count as failures"
 
 
 def official_test_names() -> list[str]:
@@ -47,6 +53,11 @@ def official_test_names() -> list[str]:
 
     with open(os.path.join(os.path.dirname(got10k.datasets.__file__), "lasot.json")) as f:
         return list(json.load(f)["test"])
+
+
+def sequence_dir(root: Path, name: str) -> Path:
+    """``<root>/<class>/<class>-<n>``: LaSOT's layout."""
+    return root / name[: name.rfind("-")] / name
 
 
 class LaSOTSequences(LaSOT):
@@ -68,68 +79,91 @@ class LaSOTSequences(LaSOT):
 
 
 class ExperimentLaSOT(ExperimentOTB):
-    """``ExperimentOTB`` (OTB's protocol: 21 IoU and 51 centre-error thresholds) on LaSOT.
+    """``ExperimentOTB``'s run loop and result files on LaSOT; the scores come from
+    ``lasot_scoring``, not from its ``report``.
 
     ``ExperimentOTB.__init__`` is not called: it builds the OTB dataset, downloading it. This
-    sets the attributes it sets; results go to ``<result_dir>/LaSOT``, reports to
-    ``<report_dir>/LaSOT``.
+    sets the attributes ``run`` uses; results go to ``<result_dir>/LaSOT``.
     """
 
-    def __init__(self, dataset: LaSOTSequences, result_dir: str, report_dir: str) -> None:  # no super().__init__: see above
+    def __init__(self, dataset: LaSOTSequences, result_dir: str) -> None:  # no super().__init__: see above
         self.dataset = dataset
         self.result_dir = os.path.join(result_dir, "LaSOT")
-        self.report_dir = os.path.join(report_dir, "LaSOT")
-        self.nbins_iou = 21
-        self.nbins_ce = 51
 
 
 def present_test_sequences(root: Path) -> tuple[list[str], int]:
-    """(official test sequences found under ``root``, in the official order; how many are absent)."""
+    """(official test sequences whose folder is under ``root``, in the official order; how many
+    are missing). A present folder is checked whole by ``check_sequence``."""
     names = official_test_names()
-    present = [n for n in names if (root / n[: n.rfind("-")] / n / "groundtruth.txt").is_file()]
+    present = [n for n in names if sequence_dir(root, n).is_dir()]
     if not present:
         raise FileNotFoundError(f"no LaSOT test sequence under {root} (expected <class>/<class>-<n>/groundtruth.txt, e.g. {names[0]})")
     return present, len(names) - len(present)
+
+
+def check_sequence(root: Path, name: str) -> Truth:
+    """One sequence's ground truth and absent flags, its files checked against its frames.
+
+    ``img/`` holds 00000001.jpg ... with no gap; ``groundtruth.txt`` one x,y,w,h line a frame (a
+    nan is refused: LaSOT has none, and the official code would score it as no box); and
+    ``full_occlusion.txt`` and ``out_of_view.txt`` one 0/1 a frame. LaSOT's ground truth holds
+    lines with a width or height <= 0 on frames not flagged absent (tiger-6 frame 118 is
+    613,731,247,-11): accepted, and scored as the official code scores them.
+    """
+    folder = sequence_dir(root, name)
+    frames = numbered_frames(folder / "img", name, first=1)
+    truth = folder / "groundtruth.txt"
+    boxes = read_boxes(truth, name, allow_nan=False)
+    check_count(name, len(boxes), truth, frames)
+    check_first_box(boxes, truth, name)
+    occluded = read_flags(folder / "full_occlusion.txt", name, frames, one_line=True)
+    out_of_view = read_flags(folder / "out_of_view.txt", name, frames, one_line=True)
+    return Truth(name, boxes, (occluded == 1) | (out_of_view == 1))
 
 
 def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
     """``rpvt lasot``: run on the test sequences under ROOT, score, plot Figure 6, print the summary."""
     root = Path(args.root)
     name = result_name(args.name, settings.weights)
-    names, absent = present_test_sequences(root)
-    if absent:
-        print(f"rpvt lasot: {absent} of LaSOT's {len(names) + absent} test sequences are not under {root}: "
+    names, not_present = present_test_sequences(root)
+    truths = [check_sequence(root, n) for n in names]  # every sequence checked before the tracker is built
+    if not_present:
+        print(f"rpvt lasot: {not_present} of LaSOT's {len(names) + not_present} test sequences are not under {root}: "
               f"scoring the {len(names)} present (not LaSOT's score)", file=sys.stderr)
     output = Path(args.output).resolve()
-    experiment = ExperimentLaSOT(LaSOTSequences(str(root), names), str(output / "results"), str(output / "reports"))
+    experiment = ExperimentLaSOT(LaSOTSequences(str(root), names), str(output / "results"))
     tracker, metadata = build_toolkit_tracker(settings, name)
-    record_settings(Path(experiment.report_dir) / name / "tracker.json", {**metadata, "sequences": names})
-    result_dir, report_dir = Path(experiment.result_dir), Path(experiment.report_dir)
+    result_dir = Path(experiment.result_dir)
+    record_settings(output / "reports" / "LaSOT" / name / "tracker.json", {**metadata, "sequences": names})
     with toolkit_output(args.quiet):
         experiment.run(tracker)
-        # Every tracker with results on these same sequences under --output: one curve each.
-        runs = completed_runs(report_dir, lambda n, info: info.get("sequences") == names and all(
-            (result_dir / n / f"{s}.txt").is_file() for s in names))
-        performance = experiment.report(list(runs))
-    reports = {run: summary(run, performance[run]["overall"], len(names), absent, {k: v for k, v in recorded.items() if k != "sequences"})
+    # Every tracker with results on these same sequences under --output: one curve each.
+    runs = completed_runs(output / "reports" / "LaSOT", lambda n, info: info.get("sequences") == names and all(
+        (result_dir / n / f"{s}.txt").is_file() for s in names))
+    absent_frames = int(sum(t.absent.sum() for t in truths))
+    reports = {run: summary(run, score_tracker(result_dir / run, truths), len(names), not_present, absent_frames,
+                            {k: v for k, v in recorded.items() if k != "sequences"})
                for run, recorded in runs.items()}
     json_path = write_text(output / "lasot.json", json.dumps(reports, indent=1) + "\n")
     figure = plot_figure6(output / "figure6.png", list(reports.values()))
     for run, report in reports.items():
-        print(f"LaSOT test ({report['sequences']} sequences, OPE): {run} success AUC {report['success_auc']:.3f}, "
-              f"precision@20px {report['precision_20']:.3f}, success rate@0.5 {report['success_rate_50']:.3f}, {report['fps']:.1f} fps")
+        print(f"LaSOT test ({report['sequences']} sequences, OPE, {absent_frames} absent frames scored as failures): {run} "
+              f"success AUC {report['success_auc']:.3f}, precision@20px {report['precision_20']:.3f}, "
+              f"success rate@0.5 {report['success_rate_50']:.3f}, {report['fps']:.1f} fps")
     print(f"wrote {json_path}, {figure}; results in {result_dir / name}")
     return 0
 
 
-def summary(name: str, overall: dict[str, Any], sequences: int, absent: int, metadata: dict[str, Any]) -> dict[str, Any]:
-    """The report JSON: the toolkit's overall scores and curves, what was run and what made it."""
+def summary(name: str, overall: dict[str, Any], sequences: int, not_present: int, absent_frames: int, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The report JSON: the overall scores and curves, what was run and what made it."""
     return {
         "tracker": name,
-        "benchmark": "LaSOT test, one-pass evaluation (got10k toolkit, OTB protocol)",
+        "benchmark": "LaSOT test, one-pass evaluation",
+        "scoring": SCORING,
         "sequences": sequences,
-        "absent_test_sequences": absent,
-        "complete": absent == 0,
+        "absent_frames": absent_frames,
+        "absent_test_sequences": not_present,
+        "complete": not_present == 0,
         "success_auc": overall["success_score"],
         "precision_20": overall["precision_score"],
         "success_rate_50": overall["success_rate"],
