@@ -23,6 +23,8 @@ A multi-object (VOTS) twin is filled with generated scenes (``scenes.py``):
     {"source": "scenes", "count": 6, "length": 80, "seed": 2025, "size": [320, 240]}
 
 and its ``stack.yaml`` is copied as it is.
+
+``read_yaml`` reads an existing workspace's config and stack, errors naming the file.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import json
 import os
 import shutil
 from pathlib import Path
+
+import yaml
 
 from .. import resources
 from .davis import convert_davis
@@ -123,3 +127,26 @@ def _write_stack(source: Path, target: Path, eao: list[float], frames: int) -> N
     low, high = (max(1, round(f * frames)) for f in eao)
     pattern = (source / "stack.yaml").read_text()
     (target / "stack.yaml").write_text(pattern.format(eao_low=low, eao_high=high, length=frames))
+
+
+def read_yaml(path: Path, *, strings: bool = False) -> dict:
+    """A workspace's YAML file (``config.yaml``, a stack) as a mapping; an error naming the file
+    when it cannot be read, is not YAML, or is not a mapping. ``strings``: every scalar a string,
+    as the toolkit reads ``config.yaml`` (``yaml.BaseLoader``)."""
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file") from None
+    except OSError as err:
+        raise OSError(f"{path}: cannot be read: {err.strerror or err}") from None
+    try:
+        data = yaml.load(text, Loader=yaml.BaseLoader if strings else yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ValueError(f"{path}: not valid YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of settings, got {'nothing' if data is None else type(data).__name__}")
+    return data
+
