@@ -32,7 +32,7 @@ from typing import Any
 
 from .published import ABLATION, PAPER
 from .robustness import failure_counts, paper_robustness
-from .workspace import read_yaml
+from .workspace import missing_sequences, read_yaml
 
 # The paper's (EAO, A, R) of the three variants per benchmark, from the one copy (published.py).
 PUBLISHED = {
@@ -250,19 +250,33 @@ def read_analysis(workspace: str | Path, name: str | None = None) -> BenchmarkRe
                 (values[tracker]["realtime_eao"],) = numbers(path, f"realtime {kind} of {tracker}", result, 1)
     scores = {}
     warnings = [analysis.warning] if analysis.warning else []
+    missing = benchmark in RESET_BASED and _missing_sequences(workspace, warnings)
     for tracker, v in values.items():
         if {"eao", "accuracy", "robustness"} - set(v):
             raise ValueError(f"{path}: tracker {tracker} lacks EAO or AR results in the baseline experiment")
         robustness, failures = v["robustness"], None
         if benchmark in RESET_BASED:  # the toolkit's figure is failures per sequence: not the paper's R
-            robustness, failures = _paper_robustness(workspace, tracker, warnings), v["robustness"]
+            robustness, failures = _paper_robustness(workspace, tracker, missing, warnings), v["robustness"]
         scores[tracker] = Scores(v["eao"], v["accuracy"], robustness, v.get("realtime_eao"), failures)
     return BenchmarkResult(benchmark, offline, scores, path, "; ".join(warnings) or None, _sequences_of(workspace))
 
 
-def _paper_robustness(workspace: Path, tracker: str, warnings: list[str]) -> float:
-    """Failures per 100 frames from the workspace's results; NaN (and a warning) without them."""
-    if not (workspace / "sequences" / "list.txt").is_file():  # the toolkit would try to download them
+def _missing_sequences(workspace: Path, warnings: list[str]) -> bool:
+    """Whether the workspace's sequences are not where the toolkit looks (config.yaml's
+    ``sequences:``, ``workspace.sequences_folder``), the reason added to ``warnings``."""
+    try:
+        missing = missing_sequences(workspace)
+    except (ValueError, OSError) as err:
+        missing = str(err)
+    if missing:
+        warnings.append(f"{workspace}: {missing}")
+    return bool(missing)
+
+
+def _paper_robustness(workspace: Path, tracker: str, missing: bool, warnings: list[str]) -> float:
+    """Failures per 100 frames from the workspace's results; NaN and a warning without them.
+    Without sequences (``missing``), nothing is loaded: the toolkit would try to download them."""
+    if missing:
         warnings.append(f"{workspace}: no sequences, so the paper's robustness (failures per 100 frames) of {tracker} is not computed")
         return math.nan
     try:

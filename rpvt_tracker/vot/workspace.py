@@ -24,7 +24,9 @@ A multi-object (VOTS) twin is filled with generated scenes (``scenes.py``):
 
 and its ``stack.yaml`` is copied as it is.
 
-``read_yaml`` reads an existing workspace's config and stack, errors naming the file.
+An existing workspace is read as vot-toolkit 0.7.4 reads it: ``read_yaml`` (its config and
+stack, errors naming the file), ``sequences_folder`` and ``missing_sequences`` (where its
+sequences are, and whether the toolkit would download them).
 """
 
 from __future__ import annotations
@@ -150,3 +152,46 @@ def read_yaml(path: Path, *, strings: bool = False) -> dict:
         raise ValueError(f"{path}: expected a mapping of settings, got {'nothing' if data is None else type(data).__name__}")
     return data
 
+
+def sequences_folder(workspace: str | Path) -> Path:
+    """The folder vot-toolkit 0.7.4 reads a workspace's sequences from.
+
+    The toolkit reads ``config.yaml`` with every value a string; ``sequences`` (default
+    ``sequences``) is the folder: an absolute path as it is, a relative one joined to the
+    workspace's folder and normalised (``..`` folded), never taken from the current directory;
+    ``~`` is not expanded. The stack's ``dataset`` never moves the folder: it is only what the
+    toolkit downloads into it (``missing_sequences``).
+    """
+    workspace = Path(os.path.abspath(workspace))
+    value = read_yaml(workspace / "config.yaml", strings=True).get("sequences", "sequences")
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{workspace / 'config.yaml'}: sequences: expected a folder, got {value!r}")
+    folder = Path(value)
+    return folder if folder.is_absolute() else Path(os.path.normpath(workspace / folder))
+
+
+def missing_sequences(workspace: str | Path) -> str | None:
+    """Why loading the workspace would make the toolkit download its sequences, or None.
+
+    vot-toolkit 0.7.4 downloads the stack's ``dataset`` into the sequences folder whenever that
+    folder has no ``list.txt``; without a ``dataset`` (the offline twins) it only indexes the
+    folder, which fails without downloading anything when the sequences are not there.
+    """
+    from vot.stack import resolve_stack
+
+    workspace = Path(os.path.abspath(workspace))
+    folder = sequences_folder(workspace)
+    if (folder / "list.txt").exists():
+        return None
+    stack = read_yaml(workspace / "config.yaml", strings=True).get("stack", "")
+    if isinstance(stack, dict):  # a stack written into config.yaml
+        dataset = stack.get("dataset")
+    else:
+        found = resolve_stack(str(stack), str(workspace))
+        if found is None:
+            return f"the stack {stack!r} is neither a file nor one of the toolkit's"
+        dataset = read_yaml(Path(found), strings=True).get("dataset")
+    if dataset is None:
+        return None
+    config = workspace / "config.yaml"
+    return f"no {folder / 'list.txt'}: the toolkit would download {dataset} there (sequences elsewhere: point sequences: in {config} at them)"
