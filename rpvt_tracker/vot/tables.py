@@ -299,8 +299,8 @@ def _realtime(result: BenchmarkResult) -> bool:
     return any(s.realtime_eao is not None for s in result.scores.values())
 
 
-def _rows(result: BenchmarkResult, trackers: tuple[str, ...] | None = None) -> list[tuple[str, str, list[str]]]:
-    """(tracker, source label, [EAO, A, R(, real-time EAO)]) rows: measured, then published."""
+def _rows(result: BenchmarkResult, trackers: tuple[str, ...] | None = None, published: bool = True) -> list[tuple[str, str, list[str]]]:
+    """(tracker, source label, [EAO, A, R(, real-time EAO)]) rows: measured, then (``published``) the paper's."""
     names = trackers or tuple(sorted(result.scores, key=tracker_order))
     measured_label = f"measured ({result.sequences})" if result.offline else "measured"
     realtime, reset = _realtime(result), result.benchmark in RESET_BASED
@@ -313,10 +313,10 @@ def _rows(result: BenchmarkResult, trackers: tuple[str, ...] | None = None) -> l
         if realtime:
             values.append(_fmt(s.realtime_eao) if s and s.realtime_eao is not None else "-")
         rows.append((t, measured_label, values))
-    for t in names:
-        published = PUBLISHED[result.benchmark].get(t)
-        if published:  # the paper has neither the toolkit's failure count nor real-time figures
-            rows.append((t, "published (paper)", [f"{v:.3f}" for v in published] + ["-"] * (reset + realtime)))
+    for t in names if published else ():
+        paper = PUBLISHED[result.benchmark].get(t)
+        if paper:  # the paper has neither the toolkit's failure count nor real-time figures
+            rows.append((t, "published (paper)", [f"{v:.3f}" for v in paper] + ["-"] * (reset + realtime)))
     return rows
 
 
@@ -339,18 +339,18 @@ def _fmt(value: float) -> str:
 
 def markdown(results: list[BenchmarkResult]) -> str:
     out = []
-    for title, result, trackers in _tables(results):
+    for title, result, trackers, published in _tables(results):
         columns = [md for md, _ in _columns(result)]
         header = "| tracker | source | " + " | ".join(columns) + " |"
         out += [f"### {title}", "", header, "|---|---|" + "---|" * len(columns)]
-        out += [f"| {t} | {label} | {' | '.join(v)} |" for t, label, v in _rows(result, trackers)]
+        out += [f"| {t} | {label} | {' | '.join(v)} |" for t, label, v in _rows(result, trackers, published)]
         out.append("")
     return "\n".join(out)
 
 
 def latex(results: list[BenchmarkResult]) -> str:
     out = []
-    for title, result, trackers in _tables(results):
+    for title, result, trackers, published in _tables(results):
         out += [
             "\\begin{table}[t]",
             "\\centering",
@@ -360,16 +360,18 @@ def latex(results: list[BenchmarkResult]) -> str:
             "Tracker & Source & " + " & ".join(tex for _, tex in _columns(result)) + " \\\\",
             "\\hline",
         ]
-        out += [f"{t} & {label} & {' & '.join(v)} \\\\" for t, label, v in _rows(result, trackers)]
+        out += [f"{t} & {label} & {' & '.join(v)} \\\\" for t, label, v in _rows(result, trackers, published)]
         out += ["\\hline", "\\end{tabular}", "\\end{table}", ""]
     return "\n".join(out)
 
 
 def _tables(results: list[BenchmarkResult]):
+    """(title, result, trackers or None for all, with published rows) of each table."""
     for result in sorted(results, key=lambda r: r.benchmark):
-        yield TITLES[result.benchmark], result, None
+        yield TITLES[result.benchmark], result, None, True
     for result in results:
         if result.benchmark == "vot2016":
-            # The released (or embedded) variants, else those rpvt ablation trained.
+            # The released (or embedded) variants, else those rpvt ablation trained. Measured rows
+            # only: the paper's rows of Table 6 are in its own layout (paper_tables), once.
             names = next((g for g in map(variant_names, VARIANT_SETS) if set(g) & set(result.scores)), ORDER)
-            yield f"Table 6: ablation on VOT2016 ({', '.join(names)})", result, names
+            yield f"Table 6: ablation on VOT2016 ({', '.join(names)})", result, names, False
