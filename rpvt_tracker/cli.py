@@ -300,9 +300,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="track one VOT-format sequence folder and write its result file",
         description="Track one VOT-format sequence folder and write <output>/<name>.txt. One run at a time owns an output: "
         "a run claims <name>.txt (a lock on <name>.txt.lock) before it writes anything, writes <name>.txt.partial, renames "
-        "it to <name>.txt when the sequence is done, writes <name>.json, and releases the claim. A second run into the same "
-        "output while the first runs is refused (exit 2, naming the file and the process holding it); runs on different "
-        "sequences share a folder freely. A run killed mid-sequence leaves its lock file but no lock: the next run takes it over.",
+        "it to <name>.txt when the sequence is done, writes <name>.json, and releases the claim. A second run writing the same "
+        "<name>.txt (the same --output and sequence name) while the first runs is refused (exit 2, naming the file and the "
+        "process holding it); runs on differently named sequences share a folder freely. A run killed mid-sequence leaves "
+        "its lock file but no lock: the next run takes it over.",
     )
     p.add_argument("sequence", help="folder with color/*.jpg and groundtruth.txt (line 1 initialises)")
     _add_tracker_options(p)
