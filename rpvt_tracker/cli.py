@@ -70,21 +70,27 @@ def _tracker_settings(args: argparse.Namespace):
 
 
 def _cmd_track(args: argparse.Namespace) -> int:
-    import json
-
     from .tracking.build import build_tracker, settings_metadata
-    from .tracking.run import run_sequence
+    from .tracking.run import claim_output, run_sequence
     from .tracking.sequence import Sequence
 
     sequence = Sequence.open(args.sequence)
     settings = _tracker_settings(args)
-    tracker = build_tracker(settings)
-    summary = run_sequence(
-        tracker, sequence, args.output, output_format=args.format, visualize=args.visualize, progress=not args.quiet
-    )
-    # What the result was made with, beside it.
-    meta = {**settings_metadata(settings, tracker), "sequence": str(sequence.path), "frames": summary.frames}
-    summary.result.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
+    # Claimed before the network is built, so a second run into the same output is refused at
+    # once; released only after the metadata is written, so it always describes the result.
+    with claim_output(args.output, sequence.name) as claim:
+        if claim.stale:
+            print(f"rpvt track: {claim.lock}: taking over from a run that ended without finishing ({claim.stale})", file=sys.stderr)
+        tracker = build_tracker(settings)
+        summary = run_sequence(
+            tracker, sequence, args.output, output_format=args.format, visualize=args.visualize, progress=not args.quiet, claim=claim
+        )
+        # What the result was made with, beside it.
+        meta = {**settings_metadata(settings, tracker), "sequence": str(sequence.path), "frames": summary.frames}
+        target = summary.result.with_suffix(".json")
+        staged = target.with_name(target.name + ".partial")
+        staged.write_text(json.dumps(meta, indent=1) + "\n")
+        staged.replace(target)
     print(
         f"wrote {summary.result}: {summary.frames} frames, {summary.segmented} segmented, "
         f"init {summary.init_s:.2f} s, {summary.per_frame_s:.3f} s/frame on {tracker.device}"
@@ -289,7 +295,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--variant", default=None, help="variant to build (default: the source's)")
     p.set_defaults(run=_cmd_convert)
 
-    p = sub.add_parser("track", help="track one VOT-format sequence folder and write its result file")
+    p = sub.add_parser(
+        "track",
+        help="track one VOT-format sequence folder and write its result file",
+        description="Track one VOT-format sequence folder and write <output>/<name>.txt. One run at a time owns an output: "
+        "a run claims <name>.txt (a lock on <name>.txt.lock) before it writes anything, writes <name>.txt.partial, renames "
+        "it to <name>.txt when the sequence is done, writes <name>.json, and releases the claim. A second run writing the same "
+        "<name>.txt (the same --output and sequence name) while the first runs is refused (exit 2, naming the file and the "
+        "process holding it); runs on differently named sequences share a folder freely. A run killed mid-sequence leaves "
+        "its lock file but no lock: the next run takes it over.",
+    )
     p.add_argument("sequence", help="folder with color/*.jpg and groundtruth.txt (line 1 initialises)")
     _add_tracker_options(p)
     p.add_argument("--output", required=True, help="folder for <sequence name>.txt (and <sequence>.json: what made it, params included)")

@@ -58,3 +58,32 @@ def test_measured_columns_follow_the_papers_order():
     header = [x for x in markdown([result("vot2020", True, **scores)]).splitlines() if x.startswith("| | ")][0]
     measured = [c.strip() for c in header.strip("|").split("|") if "(measured)" in c]
     assert measured == ["RPVT (measured)", "D3S-lite (measured)", "D3S-MS-lite (measured)", "RPVT-lite (measured)", "Static (measured)"]
+
+
+def test_table_6_prints_each_published_row_once(tmp_path, capsys):
+    """``rpvt tables`` on a VOT2016 workspace that measured the released variants and those
+    ``rpvt ablation`` trained: Table 6 in both layouts, each of the paper's rows in it once."""
+    import json
+
+    from rpvt_tracker.cli import main
+    from rpvt_tracker.vot.published import ABLATION
+    from rpvt_tracker.vot.tables import variant_names
+    from rpvt_tracker.vot.workspace import materialize
+
+    ws = materialize("vot2016/rgb", tmp_path / "ws")
+    trackers = [*variant_names(""), *variant_names("-ablation")]
+    analyses = [{"type": "vot.analysis.supervised.AverageAccuracyRobustness"}, {"type": "vot.analysis.supervised.EAOScore"}]
+    results = [[[0.6, 0.5]] * len(trackers), [[0.3 + 0.01 * i] for i in range(len(trackers))]]
+    doc = {"trackers": {t: {} for t in trackers}, "results": {"baseline": {"parameters": {"analyses": analyses}, "results": results}}}
+    (ws / "analysis").mkdir()
+    (ws / "analysis" / "paper.json").write_text(json.dumps(doc))
+    assert main(["tables", str(ws)]) == 0
+    sections = capsys.readouterr().out.split("### ")
+    table6 = [line for s in sections if s.startswith("Table 6") for line in s.splitlines()]
+    assert len([s for s in sections if s.startswith("Table 6 (paper layout)")]) == 2  # the released set, the ablation's
+    for variant in ABLATION:
+        published = [line for line in table6 if line.startswith((f"| {variant} (published) |", f"| {variant} | published (paper) |"))]
+        assert len(published) == 1, published
+        # Every measured row is still there: both sets in the paper's layout.
+        for name in (variant, f"{variant}-ablation"):
+            assert sum(line.startswith(f"| {name} (measured) |") for line in table6) == 1

@@ -31,7 +31,23 @@ class SequenceFailures:
 
 
 def failure_counts(workspace: str | Path, tracker: str, experiment: str = "baseline") -> list[SequenceFailures]:
-    """Per-sequence failures of ``tracker`` in a workspace's reset-based ``experiment``."""
+    """Per-sequence failures of ``tracker`` in a workspace's reset-based ``experiment``, read
+    from the sequences the toolkit finds (``workspace.sequences_folder``); a ValueError, never
+    a download, when they are not there."""
+    from vot import ToolkitException
+
+    from .workspace import missing_sequences
+
+    missing = missing_sequences(workspace)
+    if missing:
+        raise ValueError(f"{workspace}: {missing}")
+    try:
+        return _failure_counts(workspace, tracker, experiment)
+    except ToolkitException as err:  # e.g. no sequences where config.yaml says they are, a bad result file
+        raise ValueError(f"{workspace}: the toolkit cannot load it: {err}") from None
+
+
+def _failure_counts(workspace: str | Path, tracker: str, experiment: str) -> list[SequenceFailures]:
     from vot.analysis.supervised import count_failures
     from vot.workspace import Workspace
 

@@ -24,11 +24,12 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from .tables import load_analysis
+from .tables import load_analysis, numbers
+from .workspace import read_yaml
 
 COLUMNS = ("Q", "A", "R", "NRE", "DRE", "ADQ")
+# The columns each analysis of the stack gives, from the first values of its per-tracker result.
+MEASURES = {"AverageAccuracy": ("Q",), "AccuracyRobustness": ("A", "R"), "AverageQualityAuxiliary": ("NRE", "DRE", "ADQ")}
 ARROWS = {"Q": "up", "A": "up", "R": "up", "NRE": "down", "DRE": "down", "ADQ": "up"}
 
 
@@ -48,33 +49,30 @@ def is_vots_workspace(workspace: str | Path) -> bool:
     workspace = Path(workspace)
     if not (workspace / "config.yaml").is_file():
         return False  # not a workspace at all: the VOT tables' reader says so
-    stack = str(yaml.safe_load((workspace / "config.yaml").read_text()).get("stack", ""))
+    stack = str(read_yaml(workspace / "config.yaml").get("stack", ""))
     if stack.endswith(".yaml"):
-        experiments = yaml.safe_load((workspace / stack).read_text()).get("experiments", {})
-        return any(bool(e.get("multiobject")) for e in experiments.values() if isinstance(e, dict))
+        experiments = read_yaml(workspace / stack).get("experiments", {})
+        return isinstance(experiments, dict) and any(bool(e.get("multiobject")) for e in experiments.values() if isinstance(e, dict))
     return stack.startswith(("vots", "votst"))
 
 
 def read_vots_analysis(workspace: str | Path, name: str | None = None) -> VotsResult:
     workspace = Path(workspace)
-    config = yaml.safe_load((workspace / "config.yaml").read_text())
-    stack = str(config.get("stack", ""))
+    stack = str(read_yaml(workspace / "config.yaml").get("stack", ""))
     if not stack.endswith(".yaml"):
         raise ValueError(
             f"{workspace}: the stock stack {stack} has no analyses (VOTS withholds its ground truth); "
             f"pack the results (vot pack --workspace {workspace} TRACKER) and submit the zip to the challenge"
         )
-    title = yaml.safe_load((workspace / stack).read_text()).get("title", stack)
+    title = str(read_yaml(workspace / stack).get("title", stack))
     analysis = load_analysis(workspace, name)
     values: dict[str, dict[str, float]] = {t: {} for t in analysis.trackers}
     for kind, per_tracker in analysis.analyses:
-        for tracker, result in zip(analysis.trackers, per_tracker):
-            if kind == "AverageAccuracy":
-                values[tracker]["Q"] = _number(result[0])
-            elif kind == "AccuracyRobustness":
-                values[tracker]["A"], values[tracker]["R"] = _number(result[0]), _number(result[1])
-            elif kind == "AverageQualityAuxiliary":
-                values[tracker]["NRE"], values[tracker]["DRE"], values[tracker]["ADQ"] = (_number(v) for v in result[:3])
+        if kind in MEASURES:
+            for tracker, result in analysis.paired("baseline", kind, per_tracker):
+                # A null is a measure the toolkit left undefined (e.g. ADQ without absent frames).
+                found = numbers(analysis.path, f"baseline {kind} of {tracker}", result, len(MEASURES[kind]), undefined=True)
+                values[tracker].update(zip(MEASURES[kind], found, strict=True))
     scores = {}
     for tracker, v in values.items():
         missing = [c for c in COLUMNS if c not in v]
@@ -82,10 +80,6 @@ def read_vots_analysis(workspace: str | Path, name: str | None = None) -> VotsRe
             raise ValueError(f"{analysis.path}: tracker {tracker} lacks {', '.join(missing)} (the stack's analyses are not VOTS's)")
         scores[tracker] = tuple(v[c] for c in COLUMNS)
     return VotsResult(title, scores, analysis.path, analysis.warning)
-
-
-def _number(value) -> float:
-    return float(value) if value is not None else math.nan
 
 
 def _fmt(value: float) -> str:

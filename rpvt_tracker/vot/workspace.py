@@ -23,6 +23,10 @@ A multi-object (VOTS) twin is filled with generated scenes (``scenes.py``):
     {"source": "scenes", "count": 6, "length": 80, "seed": 2025, "size": [320, 240]}
 
 and its ``stack.yaml`` is copied as it is.
+
+An existing workspace is read as vot-toolkit 0.7.4 reads it: ``read_yaml`` (its config and
+stack, errors naming the file), ``sequences_folder`` and ``missing_sequences`` (where its
+sequences are, and whether the toolkit would download them).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ import json
 import os
 import shutil
 from pathlib import Path
+
+import yaml
 
 from .. import resources
 from .davis import convert_davis
@@ -123,3 +129,69 @@ def _write_stack(source: Path, target: Path, eao: list[float], frames: int) -> N
     low, high = (max(1, round(f * frames)) for f in eao)
     pattern = (source / "stack.yaml").read_text()
     (target / "stack.yaml").write_text(pattern.format(eao_low=low, eao_high=high, length=frames))
+
+
+def read_yaml(path: Path, *, strings: bool = False) -> dict:
+    """A workspace's YAML file (``config.yaml``, a stack) as a mapping; an error naming the file
+    when it cannot be read, is not YAML, or is not a mapping. ``strings``: every scalar a string,
+    as the toolkit reads ``config.yaml`` (``yaml.BaseLoader``)."""
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file") from None
+    except OSError as err:
+        raise OSError(f"{path}: cannot be read: {err.strerror or err}") from None
+    try:
+        data = yaml.load(text, Loader=yaml.BaseLoader if strings else yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ValueError(f"{path}: not valid YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of settings, got {'nothing' if data is None else type(data).__name__}")
+    return data
+
+
+def sequences_folder(workspace: str | Path) -> Path:
+    """The folder vot-toolkit 0.7.4 reads a workspace's sequences from.
+
+    The toolkit reads ``config.yaml`` with every value a string; ``sequences`` (default
+    ``sequences``) is the folder: an absolute path as it is, a relative one joined to the
+    workspace's folder and normalised (``..`` folded), never taken from the current directory;
+    ``~`` is not expanded. The stack's ``dataset`` never moves the folder: it is only what the
+    toolkit downloads into it (``missing_sequences``).
+    """
+    workspace = Path(os.path.abspath(workspace))
+    value = read_yaml(workspace / "config.yaml", strings=True).get("sequences", "sequences")
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{workspace / 'config.yaml'}: sequences: expected a folder, got {value!r}")
+    folder = Path(value)
+    return folder if folder.is_absolute() else Path(os.path.normpath(workspace / folder))
+
+
+def missing_sequences(workspace: str | Path) -> str | None:
+    """Why loading the workspace would make the toolkit download its sequences, or None.
+
+    vot-toolkit 0.7.4 downloads the stack's ``dataset`` into the sequences folder whenever that
+    folder has no ``list.txt``; without a ``dataset`` (the offline twins) it only indexes the
+    folder, which fails without downloading anything when the sequences are not there.
+    """
+    from vot.stack import resolve_stack
+
+    workspace = Path(os.path.abspath(workspace))
+    folder = sequences_folder(workspace)
+    if (folder / "list.txt").exists():
+        return None
+    stack = read_yaml(workspace / "config.yaml", strings=True).get("stack", "")
+    if isinstance(stack, dict):  # a stack written into config.yaml
+        dataset = stack.get("dataset")
+    else:
+        found = resolve_stack(str(stack), str(workspace))
+        if found is None:
+            return f"the stack {stack!r} is neither a file nor one of the toolkit's"
+        dataset = read_yaml(Path(found), strings=True).get("dataset")
+    if dataset is None:
+        return None
+    config = workspace / "config.yaml"
+    return f"no {folder / 'list.txt'}: the toolkit would download {dataset} there (sequences elsewhere: point sequences: in {config} at them)"
