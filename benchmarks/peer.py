@@ -11,6 +11,11 @@ the no-reset mean IoU (``unsupervised``). Parts (each its own workspace under ``
 * ``held-out``: OTB's Crossing (a pedestrian past look-alikes), DragonBaby (a baby's head,
   fast, on a larger body), Human3 (a small pedestrian past a pole and other pedestrians) and
   MotorRolling (a motorbike turning over). Final figures only; never tuned on.
+* ``uav-tuning`` / ``uav-held-out``: UAV123 drone video (``benchmarks/uav123.py`` builds it
+  under ``.bench/uav123``; too large to ship): tuning boat1 (a boat among boats), person12 (a
+  37x90 pedestrian), truck4 (a 21x13 truck, occluded) and wakeboard10 (a 19x18 wakeboarder, fast);
+  held out building4, person11 and wakeboard7. Split when the sequences were added, before any
+  run on them.
 * ``bag``: the real VOT2016 sequence ``bag`` (``shared/data/vot-bag``, rotated boxes).
 * ``davis``: the three held-out DAVIS 2016 sequences, as rotated boxes
   (``rpvt workspace vot2018/shortterm-davis``).
@@ -21,7 +26,7 @@ tables: per tracker, EAO, accuracy, failures per sequence, the unsupervised mean
 seconds per frame (the median of the toolkit's own per-frame times, initialisation and
 failure frames excluded); then per sequence, accuracy / failures / no-reset IoU.
 
-    python benchmarks/peer.py [--parts held-out,bag,davis] [--trackers ...] [--out .bench/peer] [--resume]
+    python benchmarks/peer.py [--parts held-out,uav-held-out,bag,davis] [--trackers ...] [--out .bench/peer] [--resume]
 """
 
 from __future__ import annotations
@@ -44,7 +49,9 @@ SHARED = ROOT.parent / "shared"
 #: The yardstick's split of shared/data/box-video, fixed before any tuning.
 TUNING = ("Human7", "Jumping", "Skiing")
 HELD_OUT = ("Crossing", "DragonBaby", "Human3", "MotorRolling")
-PARTS = ("tuning", "held-out", "bag", "davis")
+UAV_TUNING = ("boat1", "person12", "truck4", "wakeboard10")
+UAV_HELD_OUT = ("building4", "person11", "wakeboard7")
+PARTS = ("tuning", "held-out", "uav-tuning", "uav-held-out", "bag", "davis")
 PEER_INIS = ("nanotrack/nanotrack.ini", "fear/fear.ini", "csrt/csrt.ini")
 TRACKERS = ("nanotrack-v3", "fear-xs", "csrt", "RPVT-lite", "RPVT-lite-realtime", "D3S-lite", "D3S-MS-lite", "Static")
 #: VOT2018's stack (reset-based, 5 frames skipped after a failure, accuracy burn-in 10, EAO over
@@ -67,7 +74,7 @@ experiments:
 """
 
 
-def make_workspace(part: str, out: Path, peers: Path, box_video: Path, vot_bag: Path) -> Path:
+def make_workspace(part: str, out: Path, peers: Path, box_video: Path, vot_bag: Path, uav: Path) -> Path:
     """A fresh workspace for ``part`` under ``out``: sequences, stack, the project's and the peers' trackers."""
     ws = out / part
     if part == "davis":
@@ -76,7 +83,13 @@ def make_workspace(part: str, out: Path, peers: Path, box_video: Path, vot_bag: 
         (ws / "sequences").mkdir(parents=True)
         shutil.copy(TEMPLATES / "vot2018/shortterm-davis/config.yaml", ws / "config.yaml")
         shutil.copy(TRACKERS_INI, ws / "trackers.ini")
-        source, names = (vot_bag, ("bag",)) if part == "bag" else (box_video, TUNING if part == "tuning" else HELD_OUT)
+        source, names = {
+            "bag": (vot_bag, ("bag",)),
+            "tuning": (box_video, TUNING),
+            "held-out": (box_video, HELD_OUT),
+            "uav-tuning": (uav, UAV_TUNING),
+            "uav-held-out": (uav, UAV_HELD_OUT),
+        }[part]
         for name in names:
             shutil.copytree(source / name, ws / "sequences" / name)
         (ws / "sequences" / "list.txt").write_text("".join(n + "\n" for n in names))
@@ -166,14 +179,17 @@ def main() -> None:
     parser.add_argument("--peers", default=str(SHARED / "peers"), help="folder holding nanotrack/, fear/ and csrt/")
     parser.add_argument("--box-video", default=str(SHARED / "data" / "box-video"))
     parser.add_argument("--vot-bag", default=str(SHARED / "data" / "vot-bag"))
+    parser.add_argument("--uav", default=str(ROOT / ".bench" / "uav123"), help="built by benchmarks/uav123.py")
     parser.add_argument("--resume", action="store_true", help="keep the workspaces and results under --out (the toolkit skips finished runs)")
     args = parser.parse_args()
     parts, trackers = args.parts.split(","), args.trackers.split(",")
     unknown = set(parts) - set(PARTS)
     if unknown:
         sys.exit(f"peer.py: unknown part(s) {', '.join(sorted(unknown))}; known: {', '.join(PARTS)}")
-    peers, box_video, vot_bag = Path(args.peers), Path(args.box_video), Path(args.vot_bag)
+    peers, box_video, vot_bag, uav = Path(args.peers), Path(args.box_video), Path(args.vot_bag), Path(args.uav)
     needed = [peers / ini for ini in PEER_INIS] + [box_video / "list.txt", vot_bag / "list.txt"]
+    if any(p.startswith("uav") for p in parts):
+        needed.append(uav / "list.txt")
     if "csrt" in trackers:
         needed.append(peers / "csrt" / ".venv" / "bin" / "python")
     for path in needed:
@@ -187,7 +203,7 @@ def main() -> None:
         if not (args.resume and (ws / "config.yaml").is_file()):
             if ws.exists():
                 shutil.rmtree(ws)
-            make_workspace(part, out, peers, box_video, vot_bag)
+            make_workspace(part, out, peers, box_video, vot_bag, uav)
         record[part] = evaluate(ws, trackers)
         record_file.write_text(json.dumps(record, indent=1))
     for part in parts:

@@ -190,6 +190,16 @@ class OnlineDCF:
             return Localization(translation1, FLAG_HARD_NEGATIVE, score1, sample, scores)
         return Localization(translation1, FLAG_NORMAL, score1, sample, scores)
 
+    def localize_around(
+        self, image: torch.Tensor, centres: list[torch.Tensor], target_scale: float, target_sz: torch.Tensor
+    ) -> list[Localization]:
+        """``localize`` in several samples of one scale, centred on ``centres`` ((2,) (y, x)
+        each), their features in one batched pass; translations are from each sample's centre."""
+        n_out = self.p.sample_size
+        side = float(torch.tensor(target_scale, dtype=torch.float32)) * n_out
+        features = self.features(torch.cat([sample_patch(image, c, side, n_out) for c in centres]))
+        return [self.localize(None, c, target_scale, target_sz, features=f[None]) for c, f in zip(centres, features)]
+
     def peaks(self, image: torch.Tensor, pos: torch.Tensor, scales: list[float]) -> list[float]:
         """The windowed response's peak at ``pos`` for each sample scale (one batched feature
         pass): how well the filter, learnt at the target's size, matches each scale's view."""

@@ -120,6 +120,30 @@ class AbsenceParams:
 
 
 @dataclass(frozen=True)
+class SearchParams:
+    """Where the DCF looks for the target (D3S: a sample centred on the last position, only).
+
+    * ``motion``: the search is centred on the last position plus this fraction of the last
+      frame's displacement (0: D3S). A target moving fast across the frame (a drone's view, a
+      thrown object) sits near the edge of a sample centred on where it was, where the DCF's
+      cosine window suppresses it.
+    * ``redetect_below``: when the DCF's peak falls below this fraction of the mean of recent
+      peaks (from the sixth frame, as the uncertainty gate), the frame is searched again in
+      ``redetect_offsets`` neighbouring samples of the same scale (one batched feature pass);
+      the strongest windowed peak among all samples wins if it is at least ``redetect_gain``
+      times the first. 0: never. A target that jumped past the window, or that the estimate
+      slid off, is then found where a sample is centred on it.
+    * ``redetect_offset``: the neighbours' centres, as a fraction of the sample's side, in
+      eight directions.
+    """
+
+    motion: float = 0.0
+    redetect_below: float = 0.0
+    redetect_offset: float = 0.5
+    redetect_gain: float = 1.2
+
+
+@dataclass(frozen=True)
 class TrackerParams:
     """All tracker parameters: ``dcf`` (localisation), ``segmentation`` and ``absence``.
 
@@ -142,6 +166,7 @@ class TrackerParams:
     segmentation: SegmentationParams = field(default_factory=SegmentationParams)
     absence: AbsenceParams = field(default_factory=AbsenceParams)
     shared_backbone: bool = False
+    search: SearchParams = field(default_factory=SearchParams)
 
     def __post_init__(self) -> None:
         if self.shared_backbone:
@@ -217,9 +242,9 @@ def tracker_params(spec: str) -> TrackerParams:
         raise ValueError(f"tracker parameters {path}: not JSON: {err}") from None
     if not isinstance(overrides, dict):
         raise ValueError(f"tracker parameters {path}: must be a JSON object, got {type(overrides).__name__}")
-    unknown = sorted(set(overrides) - {"preset", "dcf", "segmentation", "absence", "shared_backbone"})
+    unknown = sorted(set(overrides) - {"preset", "dcf", "segmentation", "absence", "shared_backbone", "search"})
     if unknown:
-        known = "preset, dcf, segmentation, absence, shared_backbone"
+        known = "preset, dcf, segmentation, absence, shared_backbone, search"
         raise ValueError(f"tracker parameters {path}: unknown keys {', '.join(unknown)} (known: {known})")
     preset = overrides.get("preset", "d3s")
     if preset not in PRESETS:
@@ -234,6 +259,7 @@ def tracker_params(spec: str) -> TrackerParams:
             segmentation=_override(base.segmentation, overrides.get("segmentation", {}), f"{path}: segmentation"),
             absence=_override(base.absence, overrides.get("absence", {}), f"{path}: absence"),
             shared_backbone=shared,
+            search=_override(base.search, overrides.get("search", {}), f"{path}: search"),
         )
     except ValueError as err:
         if str(err).startswith("tracker parameters"):

@@ -76,6 +76,7 @@ class TargetState:
     scores: list[float] = field(default_factory=lambda: [1.0])
     frame: int = 0
     presence: Presence = field(default_factory=Presence)
+    velocity: torch.Tensor = field(default_factory=lambda: torch.zeros(2))  # (2,) (dy, dx) last frame's move
 
 
 class Tracker:
@@ -182,7 +183,12 @@ class Tracker:
         check_frame(image, seq.image_shape)
         p, sp = self.params, self.params.segmentation
         seq.frame += 1
+        previous = seq.pos.clone()
         sample_pos, sample_scale = seq.pos.clone(), seq.target_scale
+        if p.search.motion:
+            h, w = seq.image_shape
+            ahead = seq.pos + p.search.motion * seq.velocity
+            sample_pos = torch.stack([ahead[0].clamp(0, h - 1), ahead[1].clamp(0, w - 1)])
         shared = None
         if p.shared_backbone:  # one crop, one backbone pass: the DCF's sample is the segmentation crop
             im = None
@@ -194,6 +200,8 @@ class Tracker:
         else:
             im = self._to_tensor(image)
             loc = seq.dcf.localize(im, sample_pos, sample_scale, seq.target_sz)
+            if p.search.redetect_below and seq.frame >= 5 and loc.max_score < p.search.redetect_below * float(np.mean(seq.scores)):
+                sample_pos, loc = self._redetect(seq, im, sample_pos, sample_scale, loc)
         new_pos = sample_pos + loc.translation
 
         uncertainty = 0.0
@@ -221,6 +229,7 @@ class Tracker:
         elif seq.frame % p.dcf.train_skipping == 0:
             seq.dcf.optimize(p.dcf.cg_iter)
 
+        seq.velocity = seq.pos - previous
         confidence = min(1.0, 1.0 / uncertainty) if uncertainty > 0 else 1.0
         seen = sees_target(p.absence, segmented=result is not None, uncertainty=uncertainty, visible=result.visible if result else 0.0)
         present = observe(seq.presence, p.absence, seen)
@@ -247,6 +256,22 @@ class Tracker:
         """The support window's box about the DCF's estimate ``pos`` (y, x): the state's size
         (its scale, which the mask moves only while it does not leak)."""
         return (float(pos[1]), float(pos[0])), (float(seq.target_sz[1]), float(seq.target_sz[0]))
+
+    def _redetect(self, seq: TargetState, im: torch.Tensor, centre: torch.Tensor, scale: float, loc):
+        """A low peak at ``centre``: the DCF again in eight samples around it (``SearchParams``);
+        returns the sample centre and localisation to use (the original unless one beats it)."""
+        s = self.params.search
+        step = s.redetect_offset * scale * self.params.dcf.sample_size
+        h, w = seq.image_shape
+        centres = []
+        for dy, dx in ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)):
+            c = centre + torch.tensor([dy * step, dx * step], dtype=torch.float32)
+            centres.append(torch.stack([c[0].clamp(0, h - 1), c[1].clamp(0, w - 1)]))
+        found = seq.dcf.localize_around(im, centres, scale, seq.target_sz)
+        best = max(range(len(found)), key=lambda i: found[i].max_score)
+        if found[best].max_score >= s.redetect_gain * loc.max_score:
+            return centres[best], found[best]
+        return centre, loc
 
     def _to_tensor(self, image: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(image).to(self.device).permute(2, 0, 1)[None].float()
