@@ -121,3 +121,23 @@ def test_rpvt_workspace_refuses_a_non_ascii_path_in_one_line(tmp_path):
         f"rpvt workspace: error: {target}: the path has non-ASCII characters ('ü'), which the VOT toolkit's TraX protocol "
         "(libtrax) cannot carry in frame paths: every tracker session would fail; choose a folder whose full path is ASCII"
     ]
+
+
+def test_vots_entries_wait_for_every_target_of_the_first_request(tmp_path):
+    """A VOTS sequence's first request starts all its targets (2-9 s each on a 2-core CPU): the
+    VOTS entries, shipped or written by ``Entry``, wait ``VOTS_TIMEOUT_S`` for a reply, the others
+    ``TIMEOUT_S`` (the static box apart)."""
+    import configparser
+
+    from rpvt_tracker.resources import trackers_ini
+    from rpvt_tracker.vot.evaluate import TIMEOUT_S, VOTS_TIMEOUT_S, Entry
+
+    registry = configparser.ConfigParser()
+    registry.read(trackers_ini())
+    waits = {name: int(section["timeout"]) for name, section in registry.items() if "timeout" in section}
+    vots = {name for name, section in registry.items() if section.get("env_RPVT_PARAMS", "").endswith("-vots")}
+    assert vots == {"RPVT-lite-VOTS", "RPVT-VOTS"}
+    assert {waits[name] for name in vots} == {VOTS_TIMEOUT_S} and VOTS_TIMEOUT_S >= 600
+    assert {waits[name] for name in waits if name not in vots | {"Static"}} == {TIMEOUT_S}
+    assert f"timeout = {VOTS_TIMEOUT_S}\n" in Entry("E", tmp_path / "e.pth", "rpvt", "lite-vots").section()
+    assert f"timeout = {TIMEOUT_S}\n" in Entry("E", tmp_path / "e.pth", "rpvt", "lite").section()
