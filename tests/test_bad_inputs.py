@@ -85,3 +85,30 @@ def test_unknown_parameter_names_and_unreadable_files(tmp_path):
     (tmp_path / "broken.json").write_text("{")
     with pytest.raises(ValueError, match="not JSON"):
         tracker_params(str(tmp_path / "broken.json"))
+
+
+def test_a_bow_tie_polygon_covers_its_two_triangles_and_starts_a_target():
+    """The shoelace formula sums a self-intersecting polygon's lobes with opposite signs: a
+    symmetric bow-tie came out as zero area and was refused. Its true area is its two triangles."""
+    from rpvt_tracker.geometry.regions import polygon_area, self_crossings
+    from rpvt_tracker.tracking.inputs import init_geometry
+
+    bow_tie = np.array([[100, 50], [243, 167], [243, 50], [100, 167]], float)  # 143 x 117, crossing at its centre
+    assert polygon_area(bow_tie) == pytest.approx(143 * 117 / 2)
+    assert self_crossings(bow_tie) == [(171.5, 108.5)]
+    simple = np.array([[10, 10], [60, 12], [55, 40], [8, 35]], float)
+    d1, d2 = simple[2] - simple[0], simple[3] - simple[1]  # a quadrilateral's area: half its diagonals' cross product
+    assert polygon_area(simple) == pytest.approx(abs(d1[0] * d2[1] - d1[1] * d2[0]) / 2)
+    assert self_crossings(simple) == []
+    geo = init_geometry(bow_tie, (240, 320))
+    # Tracked as the rotated rectangle enclosing its points, as a polygon of more than 4 points is.
+    assert geo.box[2] == pytest.approx(144, abs=1) and geo.box[3] == pytest.approx(118, abs=1)
+    assert geo.pos_yx == pytest.approx((108.5, 171.5)) and geo.mask.sum() > 143 * 117 * 0.9
+
+
+@pytest.mark.parametrize("points", [[[0, 0], [10, 10], [20, 20]], [[5, 5], [30, 20], [5, 5], [30, 20]]])
+def test_a_polygon_that_covers_no_area_is_refused_by_name(points):
+    from rpvt_tracker.tracking.inputs import init_geometry
+
+    with pytest.raises(ValueError, match=r"polygon covers no area \(its points are collinear or coincide\): \[\["):
+        init_geometry(np.array(points, float), (240, 320))

@@ -136,3 +136,31 @@ def test_crossing_targets_keep_their_identities_and_disjoint_masks(vots_tracker)
         for i, answer in enumerate(pair):
             own, other = iou(answer.mask, truth[t][i]), iou(answer.mask, truth[t][1 - i])
             assert own > 0.6 and own > other, f"frame {t}, target {i + 1}: IoU {own:.2f} with its own, {other:.2f} with the other"
+
+
+def test_an_object_given_again_on_a_later_frame_is_a_duplicate_of_what_covers_it_then():
+    """A target added later is compared with the others' masks on its own frame, not with their
+    first masks; duplicates keep their shared pixels, distinct targets stay exclusive."""
+    from rpvt_tracker.tracking.baseline import StaticBoxTracker
+
+    image = np.zeros((60, 80, 3), np.uint8)
+    a, b = np.zeros((60, 80), bool), np.zeros((60, 80), bool)
+    a[10:30, 10:40], b[35:55, 45:75] = True, True
+    said: list[str] = []
+    targets = MultiTargetTracker(StaticBoxTracker(), warn=said.append)
+    targets.add(image, a)
+    targets.add(image, b)
+    assert said == [] and len(targets.track(image)) == 2
+    nearly_a = a.copy()
+    nearly_a[10:30, 39] = False  # a column short: IoU 29/30
+    targets.add(image, nearly_a)
+    assert said == [
+        "objects 1 and 3 cover nearly the same pixels on frame 1 (IoU 0.97), where object 3 was given: one object given twice? "
+        "Both are tracked, and their masks may overlap each other"
+    ]
+    first, second, third = targets.track(image)
+    assert first.mask.sum() == 600 and third.mask.sum() == 580 and (first.mask & third.mask).sum() == 580
+    assert not (second.mask & (first.mask | third.mask)).any()
+    targets.reset()  # a new sequence forgets the old targets
+    targets.add(image, a)
+    assert len(said) == 1

@@ -168,6 +168,64 @@ def rectangle_corners(x: float, y: float, w: float, h: float) -> np.ndarray:
     return np.array([[x, y], [x + w - 1, y], [x + w - 1, y + h - 1], [x, y + h - 1]], dtype=np.float64)
 
 
+def _edges(points: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The polygon's closed edges (p, q), zero-length ones left out."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    pairs = zip(pts, np.roll(pts, -1, axis=0))
+    return [(p, q) for p, q in pairs if not np.array_equal(p, q)]
+
+
+def _crossing(e: tuple[np.ndarray, np.ndarray], f: tuple[np.ndarray, np.ndarray]) -> np.ndarray | None:
+    """Where segments e and f cross at a point inside both (not at an end of either), or None."""
+    (p, q), (r, s) = e, f
+    d, g = q - p, s - r
+    den = d[0] * g[1] - d[1] * g[0]
+    if den == 0:  # parallel (collinear overlaps cover no area)
+        return None
+    t = ((r[0] - p[0]) * g[1] - (r[1] - p[1]) * g[0]) / den
+    u = ((r[0] - p[0]) * d[1] - (r[1] - p[1]) * d[0]) / den
+    return p + t * d if 0 < t < 1 and 0 < u < 1 else None
+
+
+def self_crossings(points: np.ndarray) -> list[tuple[float, float]]:
+    """The (x, y) points where a polygon's edges cross each other (none for a simple polygon)."""
+    edges = _edges(points)
+    found = []
+    for i in range(len(edges)):
+        for j in range(i + 1, len(edges)):
+            at = _crossing(edges[i], edges[j])
+            if at is not None:
+                found.append((float(at[0]), float(at[1])))
+    return found
+
+
+def polygon_area(points: np.ndarray) -> float:
+    """The area a polygon covers, in square pixels, filled by the even-odd rule as the VOT
+    toolkit's rasteriser fills it (pixels between pairs of edge crossings along each row).
+
+    The shoelace formula gives a signed area, and the lobes of a self-intersecting polygon are
+    wound in opposite directions: a symmetric bow-tie's two triangles cancel to zero although
+    they cover half their box. Here the plane is cut into vertical slabs at every vertex and
+    every crossing of two edges; inside a slab no two edges cross, so the covered height (the
+    gaps between the 1st and 2nd, 3rd and 4th, ... edges above each other) is linear in x and
+    its value at the slab's middle times the slab's width is exact. A polygon whose points are
+    collinear covers 0.
+    """
+    edges = _edges(points)
+    xs = {float(p[0]) for p, _ in edges} | {x for x, _ in self_crossings(points)}
+    cuts = sorted(xs)
+    area = 0.0
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        middle = (a + b) / 2
+        ys = sorted(
+            float(p[1] + (middle - p[0]) * (q[1] - p[1]) / (q[0] - p[0]))
+            for p, q in edges
+            if min(p[0], q[0]) < middle < max(p[0], q[0])
+        )
+        area += (b - a) * (sum(ys[1::2]) - sum(ys[0::2]))
+    return area
+
+
 def rasterize(region: Region, image_shape: tuple[int, int]) -> np.ndarray:
     """Region -> (H, W) bool mask of the image (polygons filled with integer corners, as D3S;
     rectangles through ``rectangle_corners``)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..geometry.regions import Mask, Polygon, Rectangle, Region, rectangle_corners, region_bounds
+from ..geometry.regions import Mask, Polygon, Rectangle, Region, polygon_area, rectangle_corners, region_bounds, self_crossings
 from .segmentation import poly_to_box
 
 
@@ -102,9 +102,13 @@ def init_geometry(region: object, image_shape: tuple[int, int]) -> InitGeometry:
         box = np.array([x, y, bw, bh])
         return InitGeometry((y + bh / 2, x + bw / 2), (bh, bw), box, canvas.astype(np.float32), False, False)
     pts = reg.points
-    if abs(cv2.contourArea(pts.astype(np.float32))) <= 0:
-        raise ValueError(f"polygon has zero area: {pts.tolist()}")
-    if len(pts) != 4:  # D3S's geometry assumes 4 corners: use the enclosing rotated rectangle
+    # The area it covers, not the shoelace's signed sum, whose opposite-wound lobes of a
+    # self-intersecting polygon (a bow-tie) cancel; the tolerance absorbs rounding only.
+    if polygon_area(pts) <= 1e-9 * bw * bh:
+        raise ValueError(f"polygon covers no area (its points are collinear or coincide): {pts.tolist()}")
+    if len(pts) != 4 or self_crossings(pts):
+        # D3S's geometry assumes the 4 corners of a simple quadrilateral in order: otherwise
+        # (more or fewer points, or edges that cross) use the enclosing rotated rectangle.
         pts = cv2.boxPoints(cv2.minAreaRect(pts.astype(np.float32))).astype(np.float64)
     box = poly_to_box(pts[:, 0], pts[:, 1])
     cv2.fillConvexPoly(canvas, pts.astype(np.int32), 1)

@@ -23,6 +23,14 @@ from pathlib import Path
 
 STAMP = ".rpvt-weights"
 
+#: trackers.ini's ``timeout`` (seconds the toolkit waits for each reply): a process's first
+#: initialisation on a CPU, with room for slow disks and busy machines; VOTS entries (``*-vots``
+#: parameters) start every target of a sequence in its first request, 2-9 s a target on a 2-core
+#: CPU, so 30 targets need up to 280 s (BENCHMARKS.md, "VOTS at scale"). The repository's
+#: trackers.ini uses the same values.
+TIMEOUT_S = 120
+VOTS_TIMEOUT_S = 600
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -37,7 +45,8 @@ class Entry:
     device: str = "auto"
 
     def section(self) -> str:
-        lines = [f"[{self.name}]", f"label = {self.name}", "protocol = traxpython", "command = rpvt_tracker.vot.server", "timeout = 120",
+        timeout = VOTS_TIMEOUT_S if self.params.endswith("-vots") else TIMEOUT_S
+        lines = [f"[{self.name}]", f"label = {self.name}", "protocol = traxpython", "command = rpvt_tracker.vot.server", f"timeout = {timeout}",
                  f"env_RPVT_VARIANT = {self.variant}", f"env_RPVT_WEIGHTS = {self.weights.resolve()}", f"env_RPVT_PARAMS = {self.params}",
                  f"env_RPVT_DEVICE = {self.device}"]
         if self.dcf_weights:

@@ -28,12 +28,15 @@ request may add more, and each reply lists every target in the order it was give
 (``RPVT_PARAMS`` ``*-vots``) is answered with an empty region. Single-object stacks send one
 object and get exactly the single-target tracker's answers. Any error ends the session with a TraX quit whose reason names the problem (the toolkit prints it
 and writes it to its log); the process then exits with status 1, so nothing waits for it.
+SIGINT (Ctrl-C) ends it with the reason ``INTERRUPTED``, no traceback, and status 130.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -149,56 +152,107 @@ def build_tracker(config: ServerConfig):
     return build(TrackerSettings(config.weights, config.variant, config.dcf_weights, config.device, config.threads, config.params))
 
 
-def serve(env: Mapping[str, str]) -> None:
+#: The quit reason the client gets when the server is interrupted (SIGINT, Ctrl-C).
+INTERRUPTED = "interrupted: the tracker received SIGINT"
+
+
+def serve(env: Mapping[str, str]) -> int:
+    """One TraX session; returns the process's exit status (0, 1 after an error, 130 after SIGINT).
+
+    The session is ended here rather than by ``trax.Server``'s context manager, which prints a
+    traceback for any exception and sends ``str(exception)`` as the reason: empty for a
+    ``KeyboardInterrupt``. An interrupt is an instruction, not a failure: it gets a named reason
+    and no traceback. (A SIGINT that arrives while the server waits inside libtrax for the next
+    request takes effect when that request arrives; the client then reads the quit as the
+    answer to it.)
+    """
     import trax
 
-    with trax.Server(
+    server = trax.Server(
         [trax.Region.MASK, trax.Region.POLYGON, trax.Region.RECTANGLE],
         [trax.Image.PATH],
         ["color"],
         tracker_name="rpvt-tracker",
         metadata={"variant": env.get("RPVT_VARIANT", ""), "params": env.get("RPVT_PARAMS", "d3s") or "d3s"},
         multiobject=True,
-    ) as server:
+    )
+    try:
         # Everything that can fail happens inside the session, so the failure reaches the
         # toolkit as a quit reason instead of a silent "unable to connect".
-        config = ServerConfig.from_env(env)
-        targets = MultiTargetTracker(build_tracker(config))
-        as_mask = config.output == "mask"
-        frame = 0
-        while True:
-            request = server.wait()
-            if request.type in (trax.TraxStatus.QUIT, trax.TraxStatus.ERROR):
-                break
-            path = request.image["color"].path()
-            image = read_frame(path)
-            if request.type == trax.TraxStatus.INITIALIZE:
-                if not request.objects:
-                    raise ValueError("INITIALIZE request without a region")
-                targets.reset()
-                frame = 0
-                kinds = _add_targets(targets, image, request.objects, frame, path)
-                as_mask = config.output == "mask" or (config.output == "auto" and kinds[0] == "mask")
-                server.status([(region, {}) for region, _ in request.objects])
-            else:
-                frame += 1
-                try:
-                    predictions = targets.track(image)
-                except ValueError as err:
-                    raise ValueError(f"frame {frame} after initialisation ({path}): {err}") from None
-                reply = [(region_to_trax(p, as_mask), {"confidence": f"{p.confidence:.4f}"}) for p in predictions]
-                if request.objects:  # targets that appear on this frame
-                    _add_targets(targets, image, request.objects, frame, path)
-                    reply += [(region, {}) for region, _ in request.objects]
-                server.status(reply)
+        _session(server, env)
+    except KeyboardInterrupt:
+        _quit(server, INTERRUPTED)
+        print(f"rpvt_tracker.vot.server: {INTERRUPTED}", file=sys.stderr, flush=True)
+        return 130
+    except Exception as err:
+        traceback.print_exc()  # the toolkit keeps the tracker's output in its log
+        reason = str(err) or type(err).__name__
+        if "Protocol error" in reason:  # libtrax cut a message at a non-ASCII byte (vot/workspace.py)
+            reason += " (is there a non-ASCII character in the workspace's path? libtrax cannot carry one in a frame path)"
+        _quit(server, reason)
+        return 1
+    _quit(server, None)
+    return 0
+
+
+def _quit(server, reason: str | None) -> None:
+    """End the session; a client already gone (a closed pipe) is no error of ours."""
+    try:
+        server.quit(reason=reason)
+    except Exception:  # noqa: BLE001 - nothing is left to tell
+        pass
+
+
+def _session(server, env: Mapping[str, str]) -> None:
+    import trax
+
+    config = ServerConfig.from_env(env)
+    targets = MultiTargetTracker(build_tracker(config))
+    as_mask = config.output == "mask"
+    frame = 0
+    while True:
+        request = server.wait()
+        if request.type in (trax.TraxStatus.QUIT, trax.TraxStatus.ERROR):
+            break
+        path = request.image["color"].path()
+        image = read_frame(path)
+        if request.type == trax.TraxStatus.INITIALIZE:
+            if not request.objects:
+                raise ValueError("INITIALIZE request without a region")
+            targets.reset()
+            frame = 0
+            kinds = _add_targets(targets, image, request.objects, frame, path)
+            as_mask = config.output == "mask" or (config.output == "auto" and kinds[0] == "mask")
+            server.status([(region, {}) for region, _ in request.objects])
+        else:
+            frame += 1
+            try:
+                predictions = targets.track(image)
+            except ValueError as err:
+                raise ValueError(f"frame {frame} after initialisation ({path}): {err}") from None
+            reply = [(region_to_trax(p, as_mask), {"confidence": f"{p.confidence:.4f}"}) for p in predictions]
+            if request.objects:  # targets that appear on this frame
+                _add_targets(targets, image, request.objects, frame, path)
+                reply += [(region, {}) for region, _ in request.objects]
+            server.status(reply)
+
+
+def _interrupted(signum, frame) -> None:
+    """SIGINT: interrupt once; later ones are ignored, so that quitting is not cut short."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def main() -> int:
+    signal.signal(signal.SIGINT, _interrupted)
     try:
-        serve(os.environ)
-    except Exception:  # already reported through the TraX quit (and its traceback on stderr)
+        return serve(os.environ)
+    except KeyboardInterrupt:  # before the session was set up: nobody to tell
+        print(f"rpvt_tracker.vot.server: {INTERRUPTED}", file=sys.stderr, flush=True)
+        return 130
+    except Exception as err:  # no session (the handshake failed): stderr is all there is
+        print(f"rpvt_tracker.vot.server: no TraX session: {err}", file=sys.stderr, flush=True)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

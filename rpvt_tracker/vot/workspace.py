@@ -56,6 +56,27 @@ def davis_root(explicit: str | Path | None = None) -> Path:
     return root
 
 
+def check_trax_path(folder: str | Path) -> None:
+    """Refuse a workspace folder whose absolute path has a character outside ASCII.
+
+    The toolkit sends every frame to the tracker as a ``file://`` path inside a TraX message,
+    and libtrax (vot-trax 4.0.2) reads messages byte by byte into a signed ``char``:
+    any byte above 127, which every non-ASCII character is in UTF-8, reads as negative, which
+    its reader takes for the end of the stream. The message is cut there, the rest of the path
+    is parsed as a new message, and the session fails ("Protocol error, illegal argument
+    number") on every sequence, while ``vot evaluate`` reports success. Nothing on the tracker's
+    side can read those messages whole, so such a workspace is not made at all.
+    """
+    absolute = os.path.abspath(folder)
+    odd = sorted({c for c in absolute if ord(c) > 127})
+    if odd:
+        shown = " ".join(repr(c) for c in odd)
+        raise ValueError(
+            f"{absolute}: the path has non-ASCII characters ({shown}), which the VOT toolkit's TraX protocol (libtrax) cannot carry "
+            "in frame paths: every tracker session would fail; choose a folder whose full path is ASCII"
+        )
+
+
 def available_stacks() -> list[str]:
     if not TEMPLATES.is_dir():
         return []
@@ -82,6 +103,7 @@ def materialize(
         known = ", ".join(available_stacks()) or f"none ({TEMPLATES} is missing)"
         raise ValueError(f"unknown workspace template {stack!r}; available: {known}")
     target = Path(directory)
+    check_trax_path(target)
     if target.exists() and any(target.iterdir()):
         raise FileExistsError(f"{target}: exists and is not empty (a workspace is never overwritten)")
     registry = Path(trackers_ini) if trackers_ini else TRACKERS_INI
