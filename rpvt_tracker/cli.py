@@ -148,6 +148,14 @@ def _cmd_tables(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .cluster import options_from_args
+    from .cluster.vot_tasks import evaluate
+
+    experiments = [e for e in args.experiments.split(",") if e] if args.experiments else None
+    return evaluate(args.workspace, args.trackers, options_from_args(args), experiments=experiments, force=args.force)
+
+
 def _cmd_davis(args: argparse.Namespace) -> int:
     from .evaluation.vos import command
 
@@ -275,6 +283,13 @@ def _add_benchmark_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", default=None, help="the tracker's name in results and tables (default: the weights file's stem)")
 
 
+def _add_cluster_options(p: argparse.ArgumentParser) -> None:
+    """``--ray [ADDRESS]`` and each task's share (``rpvt_tracker/cluster/engine.py``; Ray is imported only when given)."""
+    from .cluster.engine import add_cluster_options
+
+    add_cluster_options(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rpvt", description="D3S, D3S-MS and RPVT segmentation trackers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -330,6 +345,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=None, help="analysis name (default: each workspace's newest)")
     p.add_argument("--output", default=None, help="folder for tables.md and tables.tex (default: <first workspace>/tables)")
     p.set_defaults(run=_cmd_tables)
+
+    p = sub.add_parser(
+        "evaluate",
+        help="vot evaluate, one task per (tracker, experiment, sequence): the toolkit's own experiment code, on Ray with --ray",
+        description="Run the trackers on every experiment of the workspace's stack, as vot evaluate does and into the same results "
+        "layout (vot analysis, vot report, vot pack and rpvt tables read them unchanged). Each (tracker, experiment, sequence) is "
+        "one task running the toolkit's experiment code, longest sequence first; a sequence's results appear when it is complete. "
+        "Finished sequences are skipped (--force redoes them); a failed task is named at the end (exit 1) and the others are kept.",
+    )
+    p.add_argument("workspace", help="a VOT workspace (rpvt workspace); on a cluster, on a filesystem every node sees")
+    p.add_argument("trackers", nargs="+", help="tracker identifiers of the workspace's registry (trackers.ini)")
+    p.add_argument("--experiments", default=None, help="comma-separated experiments of the stack (default: all)")
+    p.add_argument("--force", action="store_true", help="redo sequences whose results are complete")
+    _add_cluster_options(p)
+    p.set_defaults(run=_cmd_evaluate)
 
     p = sub.add_parser("davis", help="the paper's Table 5: a tracker over DAVIS 2016 (VOS protocol), J&F, J / F mean, recall, decay, FPS")
     p.add_argument("davis", help="DAVIS-layout folder: JPEGImages/480p/<sequence>/*.jpg, Annotations/480p/<sequence>/*.png")
