@@ -217,6 +217,7 @@ def _cmd_ablation(args: argparse.Namespace) -> int:
         checkpoints = train_variants(config, args.dataset, output, init_dir=args.init_dir, resume=args.resume, progress=not args.quiet)
     if int(os.environ.get("RANK", "0")) != 0 or not args.workspace:
         return 0  # one process of a torchrun job evaluates, after training
+    from .cluster import options_from_args
     from .vot import paper_tables, tables
     from .vot.evaluate import Entry, evaluate
 
@@ -226,7 +227,7 @@ def _cmd_ablation(args: argparse.Namespace) -> int:
     entries = [Entry(entry_name(v, config.backbone), checkpoints[v], v, params, dcf or None, args.eval_device) for v in VARIANTS]
     found = []
     for workspace in args.workspace:
-        evaluate(workspace, entries, args.analysis)
+        evaluate(workspace, entries, args.analysis, cluster=options_from_args(args))
         found.append(tables.read_analysis(workspace, args.analysis))
     for result in found:
         if result.warning:
@@ -367,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "ImageSets/480p/val.txt or ImageSets/2016/val.txt, else all)")
     p.add_argument("--output", required=True, help="results in DAVIS's layout, <output>/<name>/<sequence>/<frame>.png, and the table")
     _add_benchmark_options(p)
+    _add_cluster_options(p)
     p.set_defaults(run=_cmd_davis)
 
     p = sub.add_parser("got10k", help="the paper's Table 4: a tracker on GOT-10k (val: AO / SR scored here; test: the server's zip)")
@@ -374,12 +376,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subset", choices=["val", "test"], default="val")
     p.add_argument("--output", required=True, help="folder for the results (GOT-10k's layout), the report and the table")
     _add_benchmark_options(p)
+    _add_cluster_options(p)
     p.set_defaults(run=_cmd_got10k)
 
     p = sub.add_parser("lasot", help="the paper's Figure 6: a tracker on LaSOT's test set, success and precision plots and AUC")
     p.add_argument("root", help="LaSOT folder: <class>/<class>-<n>/img/*.jpg, groundtruth.txt, ...")
     p.add_argument("--output", required=True, help="folder for the results, the report and the plots (PNG)")
     _add_benchmark_options(p)
+    _add_cluster_options(p)
     p.set_defaults(run=_cmd_lasot)
 
     p = sub.add_parser("train", help="train a variant with the paper's recipe (several GPUs: under torchrun)")
@@ -405,6 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "lite backbone); '' for the checkpoint's own")
     p.add_argument("--eval-device", default="auto", help="the entries' device (env_RPVT_DEVICE)")
     p.add_argument("--skip-training", action="store_true", help="evaluate the checkpoints already in --output")
+    _add_cluster_options(p)  # the evaluation's; training runs under torchrun
     p.add_argument("--resume", action="store_true", help="continue interrupted training (each variant's <checkpoint>.state.pth)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_train_options(p)
