@@ -77,6 +77,7 @@ def options_from_args(args: argparse.Namespace) -> ClusterOptions | None:
         raise ValueError(f"--ray {address}: not a Ray address (auto, HOST:PORT, ray://HOST:PORT); give --ray after the positional arguments")
     if args.cpus_per_task <= 0 or args.gpus_per_task < 0 or args.ray_workers < 0 or args.retries < 0:
         raise ValueError("--cpus-per-task must be > 0, and --gpus-per-task, --ray-workers and --retries >= 0")
+    import_ray()  # before any other work: without Ray, say how to install it
     return ClusterOptions(address, args.cpus_per_task, args.gpus_per_task, args.ray_workers, args.retries)
 
 
