@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 from got10k.datasets import GOT10k
 
-from ..cluster.engine import options_from_args
 from ..tracking.build import TrackerSettings
 from ..vot.paper_tables import Measure, ranked_cells
 from ..vot.published import GOT10K_TEST
@@ -71,6 +70,8 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
     experiment.dataset = GOT10kChecked(str(args.root), subset=args.subset)
     check_result_folder(Path(experiment.result_dir) / name, names)
     settings_file = Path(experiment.report_dir) / name / "tracker.json"
+    from ..cluster.engine import options_from_args  # here: the cluster code is loaded only by a command that runs
+
     cluster = options_from_args(args)
     if cluster is None:
         tracker, metadata = build_toolkit_tracker(settings, name)

@@ -36,7 +36,6 @@ import numpy as np
 from got10k.datasets import LaSOT
 from got10k.experiments import ExperimentOTB
 
-from ..cluster.engine import options_from_args
 from ..tracking.build import TrackerSettings
 from ..vot.published import LASOT_NAMED
 from . import result_name
@@ -135,6 +134,8 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
     experiment = ExperimentLaSOT(LaSOTSequences(str(root), names), str(output / "results"))
     result_dir = Path(experiment.result_dir)
     settings_file = output / "reports" / "LaSOT" / name / "tracker.json"
+    from ..cluster.engine import options_from_args  # here: the cluster code is loaded only by a command that runs
+
     cluster = options_from_args(args)
     if cluster is None:
         tracker, metadata = build_toolkit_tracker(settings, name)

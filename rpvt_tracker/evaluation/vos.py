@@ -28,7 +28,6 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from ..cluster.engine import options_from_args
 from ..tracking.build import TrackerSettings
 from ..tracking.frames import read_frame
 from ..vot.davis import read_mask
@@ -309,6 +308,8 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
     run_dir = output / name
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "meta.json").unlink(missing_ok=True)  # a run is complete (and in the table) once meta.json is back
+    from ..cluster.engine import options_from_args  # here: the cluster code is loaded only by a command that runs
+
     cluster = options_from_args(args)
     if cluster is not None:
         return _command_on_ray(args, cluster, settings, name, root, files, run_dir, benchmark)
