@@ -17,14 +17,16 @@ import contextlib
 import dataclasses
 import io
 import json
-import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ..tracking.build import TrackerSettings
-from .engine import ClusterOptions, Outcome, Session, Task
-from .staging import publish_files, publish_folder, staged
+from .engine import ClusterOptions, Session, Task
+from .staging import clear_failed, publish_files, publish_folder, staged
+
+__all__ = ["clear_failed", "box_tasks", "davis_tasks", "davis_seconds", "on_ray"]
 
 TIMING = ".timing.json"  # beside a DAVIS sequence's masks: its tracking seconds, written with them
 
@@ -59,23 +61,11 @@ def with_threads(settings: TrackerSettings, options: ClusterOptions) -> TrackerS
 def on_ray(options: ClusterOptions, settings: TrackerSettings) -> Iterator[tuple[Session, TrackerSettings, dict[str, Any]]]:
     """A Ray session for one command: (session, the settings its tasks use, their metadata)."""
     settings = with_threads(settings, options)
+    if settings.device.startswith("cuda") and options.gpus_per_task == 0:
+        print(f"rpvt: warning: --device {settings.device} with --gpus-per-task 0: Ray gives the tasks no GPU of their own, so they "
+              "share whichever GPUs they see; give --gpus-per-task", file=sys.stderr)
     with Session(options) as session:
         yield session, settings, session.call(describe, settings)
-
-
-def clear_failed(tasks: list[Task], outcome: Outcome, places: dict[str, tuple[Path, str]]) -> None:
-    """Remove what a failed task left (a staging folder of a killed worker), taking the
-    sequence's claim first so nothing still running loses its files. ``places``: label ->
-    (folder, sequence name) as given to ``staged``."""
-    from ..tracking.run import OutputBusy, claim_output
-
-    for label in outcome.failures:
-        folder, name = places[label]
-        try:
-            with claim_output(folder, name):
-                shutil.rmtree(folder / f".{name}.partial", ignore_errors=True)
-        except OutputBusy:
-            pass
 
 
 # DAVIS (the VOS protocol): a sequence is finished when its folder of masks holds TIMING.

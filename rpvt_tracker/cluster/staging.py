@@ -56,3 +56,18 @@ def publish_folder(staging: Path, target: Path) -> None:
         shutil.rmtree(target)
     os.replace(staging, target)
     staging.mkdir()  # ``staged`` removes it on the way out
+
+
+def clear_failed(outcome, places: dict[str, tuple[Path, str]]) -> None:
+    """After a run: remove the staging folder a failed task left (its worker was killed), taking
+    the sequence's claim first so nothing still writing loses its files. ``places``: task label ->
+    (folder, sequence name) as given to ``staged``."""
+    from ..tracking.run import OutputBusy
+
+    for label in outcome.failures:
+        folder, name = places[label]
+        try:
+            with claim_output(folder, name):
+                shutil.rmtree(folder / f".{name}.partial", ignore_errors=True)
+        except OutputBusy:
+            pass

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .engine import ClusterOptions, Session, Task, report_failures, run_inline
-from .staging import publish_files, staged
+from .staging import clear_failed, publish_files, staged
 
 _WORKSPACES: dict[str, object] = {}  # per process: a worker loads a workspace once, not once a task
 
@@ -105,6 +105,7 @@ def execute(path: str, reference: str, experiment_id: str, sequence_name: str, f
 class Plan:
     tasks: list[Task]
     skipped: int
+    places: dict[str, tuple[Path, str]]  # label -> (results folder, sequence) as ``staged`` claims it
 
 
 def plan(path: str, references: list[str], experiments: list[str] | None = None, force: bool = False) -> Plan:
@@ -118,7 +119,7 @@ def plan(path: str, references: list[str], experiments: list[str] | None = None,
         if unknown:
             raise ValueError(f"no experiment {', '.join(unknown)} in the stack (it has {', '.join(e.identifier for e in chosen)})")
         chosen = [e for e in chosen if e.identifier in experiments]
-    tasks, skipped = [], 0
+    tasks, skipped, places = [], 0, {}
     for tracker in trackers:
         for experiment in chosen:
             for sequence in workspace.dataset:
@@ -128,7 +129,8 @@ def plan(path: str, references: list[str], experiments: list[str] | None = None,
                     continue
                 label = f"{tracker.reference}/{experiment.identifier}/{sequence.name}"
                 tasks.append(Task(label, len(sequence), execute, (path, tracker.reference, experiment.identifier, sequence.name, force)))
-    return Plan(tasks, skipped)
+                places[label] = (results_folder(workspace, tracker, experiment), sequence.name)
+    return Plan(tasks, skipped, places)
 
 
 def evaluate(workspace: str | Path, references: list[str], options: ClusterOptions | None, experiments: list[str] | None = None,
@@ -144,4 +146,5 @@ def evaluate(workspace: str | Path, references: list[str], options: ClusterOptio
     else:
         with Session(options) as session:
             outcome = session.run(work.tasks)
+    clear_failed(outcome, work.places)
     return report_failures(command, outcome, work.skipped)

@@ -86,7 +86,7 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
             record_settings(settings_file, {**metadata, "subset": args.subset, "sequences": len(names)})
             tasks, skipped, places = box_tasks(settings, name, experiment, lambda s: f"{s}/{s}_001.txt")
             outcome = session.run(tasks)
-        clear_failed(tasks, outcome, places)
+        clear_failed(outcome, places)
         if report_failures("got10k", outcome, skipped):
             return 1  # no report or zip of incomplete results
     result_dir = Path(experiment.result_dir)

@@ -150,7 +150,7 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
             record_settings(settings_file, {**metadata, "sequences": names})
             tasks, skipped, places = box_tasks(settings, name, experiment, lambda s: f"{s}.txt")
             outcome = session.run(tasks)
-        clear_failed(tasks, outcome, places)
+        clear_failed(outcome, places)
         if report_failures("lasot", outcome, skipped):
             return 1  # no scores of incomplete results
     # Every tracker with results on these same sequences under --output: one curve each.

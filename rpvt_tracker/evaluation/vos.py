@@ -346,7 +346,7 @@ def _command_on_ray(args: argparse.Namespace, cluster, settings: TrackerSettings
     with on_ray(cluster, settings) as (session, settings, metadata):
         tasks, skipped, places = davis_tasks(settings, root, files, run_dir)
         outcome = session.run(tasks)
-    clear_failed(tasks, outcome, places)
+    clear_failed(outcome, places)
     scores = []
     for seq in files:
         seconds = davis_seconds(run_dir, seq.name)
