@@ -148,6 +148,14 @@ def _cmd_tables(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .cluster import options_from_args
+    from .cluster.vot_tasks import evaluate
+
+    experiments = [e for e in args.experiments.split(",") if e] if args.experiments else None
+    return evaluate(args.workspace, args.trackers, options_from_args(args), experiments=experiments, force=args.force)
+
+
 def _cmd_davis(args: argparse.Namespace) -> int:
     from .evaluation.vos import command
 
@@ -209,6 +217,7 @@ def _cmd_ablation(args: argparse.Namespace) -> int:
         checkpoints = train_variants(config, args.dataset, output, init_dir=args.init_dir, resume=args.resume, progress=not args.quiet)
     if int(os.environ.get("RANK", "0")) != 0 or not args.workspace:
         return 0  # one process of a torchrun job evaluates, after training
+    from .cluster import options_from_args
     from .vot import paper_tables, tables
     from .vot.evaluate import Entry, evaluate
 
@@ -218,7 +227,7 @@ def _cmd_ablation(args: argparse.Namespace) -> int:
     entries = [Entry(entry_name(v, config.backbone), checkpoints[v], v, params, dcf or None, args.eval_device) for v in VARIANTS]
     found = []
     for workspace in args.workspace:
-        evaluate(workspace, entries, args.analysis)
+        evaluate(workspace, entries, args.analysis, cluster=options_from_args(args))
         found.append(tables.read_analysis(workspace, args.analysis))
     for result in found:
         if result.warning:
@@ -273,6 +282,13 @@ def _add_benchmark_options(p: argparse.ArgumentParser) -> None:
     """A benchmark command's tracker options, plus the name its results are filed under."""
     _add_tracker_options(p)
     p.add_argument("--name", default=None, help="the tracker's name in results and tables (default: the weights file's stem)")
+
+
+def _add_cluster_options(p: argparse.ArgumentParser) -> None:
+    """``--ray [ADDRESS]`` and each task's share (``rpvt_tracker/cluster/engine.py``; Ray is imported only when given)."""
+    from .cluster.engine import add_cluster_options
+
+    add_cluster_options(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -331,12 +347,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default=None, help="folder for tables.md and tables.tex (default: <first workspace>/tables)")
     p.set_defaults(run=_cmd_tables)
 
+    p = sub.add_parser(
+        "evaluate",
+        help="vot evaluate, one task per (tracker, experiment, sequence): the toolkit's own experiment code, on Ray with --ray",
+        description="Run the trackers on every experiment of the workspace's stack, as vot evaluate does and into the same results "
+        "layout (vot analysis, vot report, vot pack and rpvt tables read them unchanged). Each (tracker, experiment, sequence) is "
+        "one task running the toolkit's experiment code, longest sequence first; a sequence's results appear when it is complete. "
+        "Finished sequences are skipped (--force redoes them); a failed task is named at the end (exit 1) and the others are kept.",
+    )
+    p.add_argument("workspace", help="a VOT workspace (rpvt workspace); on a cluster, on a filesystem every node sees")
+    p.add_argument("trackers", nargs="+", help="tracker identifiers of the workspace's registry (trackers.ini)")
+    p.add_argument("--experiments", default=None, help="comma-separated experiments of the stack (default: all)")
+    p.add_argument("--force", action="store_true", help="redo sequences whose results are complete")
+    _add_cluster_options(p)
+    p.set_defaults(run=_cmd_evaluate)
+
     p = sub.add_parser("davis", help="the paper's Table 5: a tracker over DAVIS 2016 (VOS protocol), J&F, J / F mean, recall, decay, FPS")
     p.add_argument("davis", help="DAVIS-layout folder: JPEGImages/480p/<sequence>/*.jpg, Annotations/480p/<sequence>/*.png")
     p.add_argument("--sequences", default=None, help="comma-separated sequences (default: the folder's validation list, "
                    "ImageSets/480p/val.txt or ImageSets/2016/val.txt, else all)")
     p.add_argument("--output", required=True, help="results in DAVIS's layout, <output>/<name>/<sequence>/<frame>.png, and the table")
     _add_benchmark_options(p)
+    _add_cluster_options(p)
     p.set_defaults(run=_cmd_davis)
 
     p = sub.add_parser("got10k", help="the paper's Table 4: a tracker on GOT-10k (val: AO / SR scored here; test: the server's zip)")
@@ -344,12 +376,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subset", choices=["val", "test"], default="val")
     p.add_argument("--output", required=True, help="folder for the results (GOT-10k's layout), the report and the table")
     _add_benchmark_options(p)
+    _add_cluster_options(p)
     p.set_defaults(run=_cmd_got10k)
 
     p = sub.add_parser("lasot", help="the paper's Figure 6: a tracker on LaSOT's test set, success and precision plots and AUC")
     p.add_argument("root", help="LaSOT folder: <class>/<class>-<n>/img/*.jpg, groundtruth.txt, ...")
     p.add_argument("--output", required=True, help="folder for the results, the report and the plots (PNG)")
     _add_benchmark_options(p)
+    _add_cluster_options(p)
     p.set_defaults(run=_cmd_lasot)
 
     p = sub.add_parser("train", help="train a variant with the paper's recipe (several GPUs: under torchrun)")
@@ -375,6 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "lite backbone); '' for the checkpoint's own")
     p.add_argument("--eval-device", default="auto", help="the entries' device (env_RPVT_DEVICE)")
     p.add_argument("--skip-training", action="store_true", help="evaluate the checkpoints already in --output")
+    _add_cluster_options(p)  # the evaluation's; training runs under torchrun
     p.add_argument("--resume", action="store_true", help="continue interrupted training (each variant's <checkpoint>.state.pth)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_train_options(p)

@@ -21,6 +21,10 @@ ALLOWED = {
     "evaluation.vos": {"evaluation", "vot", "tracking", "models", "dcf", "geometry", "devices", "resources"},
     "evaluation.got10k": {"evaluation", "vot", "tracking", "models", "dcf", "geometry", "devices", "resources"},
     "evaluation.lasot": {"evaluation", "vot", "tracking", "models", "dcf", "geometry", "devices", "resources"},
+    # --ray (docs/cluster.md): the options alone, then the task code on top of the tracking path.
+    "cluster": {"cluster"},
+    "cluster.vot_tasks": {"cluster", "tracking", "models", "dcf", "geometry", "devices"},
+    "cluster.sequence_tasks": {"cluster", "tracking", "models", "dcf", "geometry", "devices"},
 }
 
 

@@ -69,11 +69,28 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
     experiment = ExperimentGOT10k(str(args.root), subset=args.subset, result_dir=str(output / "results"), report_dir=str(output / "reports"))
     experiment.dataset = GOT10kChecked(str(args.root), subset=args.subset)
     check_result_folder(Path(experiment.result_dir) / name, names)
-    tracker, metadata = build_toolkit_tracker(settings, name)
-    record_settings(Path(experiment.report_dir) / name / "tracker.json", {**metadata, "subset": args.subset, "sequences": len(names)})
+    settings_file = Path(experiment.report_dir) / name / "tracker.json"
+    from ..cluster.engine import options_from_args  # here: the cluster code is loaded only by a command that runs
+
+    cluster = options_from_args(args)
+    if cluster is None:
+        tracker, metadata = build_toolkit_tracker(settings, name)
+        record_settings(settings_file, {**metadata, "subset": args.subset, "sequences": len(names)})
+        with toolkit_output(args.quiet):
+            experiment.run(tracker)
+    else:  # a task per sequence without results, as experiment.run would record them (cluster/sequence_tasks.py)
+        from ..cluster.engine import report_failures
+        from ..cluster.sequence_tasks import box_tasks, clear_failed, on_ray
+
+        with on_ray(cluster, settings) as (session, settings, metadata):
+            record_settings(settings_file, {**metadata, "subset": args.subset, "sequences": len(names)})
+            tasks, skipped, places = box_tasks(settings, name, experiment, lambda s: f"{s}/{s}_001.txt")
+            outcome = session.run(tasks)
+        clear_failed(outcome, places)
+        if report_failures("got10k", outcome, skipped):
+            return 1  # no report or zip of incomplete results
     result_dir = Path(experiment.result_dir)
     with toolkit_output(args.quiet):
-        experiment.run(tracker)
         if args.subset == "test":
             experiment.report([name])  # zips this tracker's results
             measured = []

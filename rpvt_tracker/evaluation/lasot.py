@@ -132,11 +132,27 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
               f"scoring the {len(names)} present (not LaSOT's score)", file=sys.stderr)
     output = Path(args.output).resolve()
     experiment = ExperimentLaSOT(LaSOTSequences(str(root), names), str(output / "results"))
-    tracker, metadata = build_toolkit_tracker(settings, name)
     result_dir = Path(experiment.result_dir)
-    record_settings(output / "reports" / "LaSOT" / name / "tracker.json", {**metadata, "sequences": names})
-    with toolkit_output(args.quiet):
-        experiment.run(tracker)
+    settings_file = output / "reports" / "LaSOT" / name / "tracker.json"
+    from ..cluster.engine import options_from_args  # here: the cluster code is loaded only by a command that runs
+
+    cluster = options_from_args(args)
+    if cluster is None:
+        tracker, metadata = build_toolkit_tracker(settings, name)
+        record_settings(settings_file, {**metadata, "sequences": names})
+        with toolkit_output(args.quiet):
+            experiment.run(tracker)
+    else:  # a task per sequence without results, as experiment.run would record them (cluster/sequence_tasks.py)
+        from ..cluster.engine import report_failures
+        from ..cluster.sequence_tasks import box_tasks, clear_failed, on_ray
+
+        with on_ray(cluster, settings) as (session, settings, metadata):
+            record_settings(settings_file, {**metadata, "sequences": names})
+            tasks, skipped, places = box_tasks(settings, name, experiment, lambda s: f"{s}.txt")
+            outcome = session.run(tasks)
+        clear_failed(outcome, places)
+        if report_failures("lasot", outcome, skipped):
+            return 1  # no scores of incomplete results
     # Every tracker with results on these same sequences under --output: one curve each.
     runs = completed_runs(output / "reports" / "LaSOT", lambda n, info: info.get("sequences") == names and all(
         (result_dir / n / f"{s}.txt").is_file() for s in names))

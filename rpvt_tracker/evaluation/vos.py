@@ -308,6 +308,11 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
     run_dir = output / name
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "meta.json").unlink(missing_ok=True)  # a run is complete (and in the table) once meta.json is back
+    from ..cluster.engine import options_from_args  # here: the cluster code is loaded only by a command that runs
+
+    cluster = options_from_args(args)
+    if cluster is not None:
+        return _command_on_ray(args, cluster, settings, name, root, files, run_dir, benchmark)
     tracker = build_tracker(settings)
     scores: list[SequenceScore] = []
     for seq in files:
@@ -316,6 +321,11 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
         scores.append(SequenceScore(seq.name, len(seq.frames), statistics(j), statistics(f), seconds))
         write_scores(run_dir / "per_sequence.csv", scores)
     meta = {**settings_metadata(settings, tracker), "name": name, "davis": str(root), "sequences": names, "benchmark": benchmark}
+    return _finish(output, run_dir, meta)
+
+
+def _finish(output: Path, run_dir: Path, meta: dict) -> int:
+    """meta.json (the run is complete), then Table 5 of every completed run under ``output``."""
     (run_dir / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     runs = read_runs(output)
     text = markdown(runs)
@@ -324,3 +334,27 @@ def command(args: argparse.Namespace, settings: TrackerSettings) -> int:
     (output / "table5.tex").write_text(latex(runs))
     print(f"wrote {run_dir}/<sequence>/*.png, {run_dir / 'per_sequence.csv'}, {output / 'table5.md'} and {output / 'table5.tex'}", file=sys.stderr)
     return 0
+
+
+def _command_on_ray(args: argparse.Namespace, cluster, settings: TrackerSettings, name: str, root: Path, files: list[SequenceFiles],
+                    run_dir: Path, benchmark: bool) -> int:
+    """``rpvt davis --ray``: a task per unfinished sequence (``cluster/sequence_tasks.py``), then the
+    scores of every finished one, computed here as the serial run computes them, in its order."""
+    from ..cluster.engine import report_failures
+    from ..cluster.sequence_tasks import clear_failed, davis_seconds, davis_tasks, on_ray
+
+    with on_ray(cluster, settings) as (session, settings, metadata):
+        tasks, skipped, places = davis_tasks(settings, root, files, run_dir)
+        outcome = session.run(tasks)
+    clear_failed(outcome, places)
+    scores = []
+    for seq in files:
+        seconds = davis_seconds(run_dir, seq.name)
+        if seconds is not None:
+            j, f = score_sequence(seq, run_dir / seq.name)
+            scores.append(SequenceScore(seq.name, len(seq.frames), statistics(j), statistics(f), seconds))
+    write_scores(run_dir / "per_sequence.csv", scores)
+    if report_failures("davis", outcome, skipped):
+        return 1  # no meta.json: an incomplete run is not a row of the table
+    meta = {**metadata, "name": name, "davis": str(root), "sequences": [f.name for f in files], "benchmark": benchmark}
+    return _finish(Path(args.output), run_dir, meta)

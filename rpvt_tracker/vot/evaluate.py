@@ -132,14 +132,22 @@ def run_vot(*args: str | Path, workspace: str | Path) -> None:
         raise RuntimeError(f"`{' '.join(command)}` failed (exit code {done.returncode}); see its output above")
 
 
-def evaluate(workspace: str | Path, entries: list[Entry], analysis: str) -> None:
+def evaluate(workspace: str | Path, entries: list[Entry], analysis: str, cluster=None) -> None:
     """Register ``entries``, drop results of older checkpoints, ``vot evaluate`` (resumes what
-    exists), stamp the results, ``vot analysis --name <analysis>``."""
+    exists; with ``cluster``, a ``ClusterOptions``, the same on Ray: ``rpvt_tracker/cluster/vot_tasks.py``),
+    stamp the results, ``vot analysis --name <analysis>``."""
     workspace = Path(workspace).resolve()
     register(workspace, entries)
     for name in drop_stale_results(workspace, entries):
         print(f"rpvt: {workspace / 'results' / name}: made with another checkpoint; removed", file=sys.stderr)
     names = [e.name for e in entries]
-    run_vot("evaluate", "--workspace", workspace, *names, workspace=workspace)
+    if cluster is None:
+        run_vot("evaluate", "--workspace", workspace, *names, workspace=workspace)
+    else:
+        from ..cluster.vot_tasks import evaluate as evaluate_on_ray
+
+        if evaluate_on_ray(workspace, names, cluster, command="ablation"):
+            # vot analysis refuses incomplete results; the finished ones are kept for a re-run
+            raise RuntimeError(f"{workspace}: some sequences failed on Ray (named above); run the command again to finish them")
     stamp_results(workspace, entries)
     run_vot("analysis", "--workspace", workspace, "--name", analysis, *names, workspace=workspace)
