@@ -123,10 +123,6 @@ class AbsenceParams:
 class SearchParams:
     """Where the DCF looks for the target (D3S: a sample centred on the last position, only).
 
-    * ``motion``: the search is centred on the last position plus this fraction of the last
-      frame's displacement (0: D3S). A target moving fast across the frame (a drone's view, a
-      thrown object) sits near the edge of a sample centred on where it was, where the DCF's
-      cosine window suppresses it.
     * ``redetect_below``: when the DCF's peak falls below this fraction of the mean of recent
       peaks (from the sixth frame, as the uncertainty gate), the frame is searched again in
       ``redetect_offsets`` neighbouring samples of the same scale (one batched feature pass);
@@ -137,7 +133,6 @@ class SearchParams:
       eight directions.
     """
 
-    motion: float = 0.0
     redetect_below: float = 0.0
     redetect_offset: float = 0.5
     redetect_gain: float = 1.2

@@ -76,7 +76,6 @@ class TargetState:
     scores: list[float] = field(default_factory=lambda: [1.0])
     frame: int = 0
     presence: Presence = field(default_factory=Presence)
-    velocity: torch.Tensor = field(default_factory=lambda: torch.zeros(2))  # (2,) (dy, dx) last frame's move
 
 
 class Tracker:
@@ -183,12 +182,7 @@ class Tracker:
         check_frame(image, seq.image_shape)
         p, sp = self.params, self.params.segmentation
         seq.frame += 1
-        previous = seq.pos.clone()
         sample_pos, sample_scale = seq.pos.clone(), seq.target_scale
-        if p.search.motion:
-            h, w = seq.image_shape
-            ahead = seq.pos + p.search.motion * seq.velocity
-            sample_pos = torch.stack([ahead[0].clamp(0, h - 1), ahead[1].clamp(0, w - 1)])
         shared = None
         if p.shared_backbone:  # one crop, one backbone pass: the DCF's sample is the segmentation crop
             im = None
@@ -229,7 +223,6 @@ class Tracker:
         elif seq.frame % p.dcf.train_skipping == 0:
             seq.dcf.optimize(p.dcf.cg_iter)
 
-        seq.velocity = seq.pos - previous
         confidence = min(1.0, 1.0 / uncertainty) if uncertainty > 0 else 1.0
         seen = sees_target(p.absence, segmented=result is not None, uncertainty=uncertainty, visible=result.visible if result else 0.0)
         present = observe(seq.presence, p.absence, seen)

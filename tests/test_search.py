@@ -1,0 +1,57 @@
+"""Where the DCF looks (``SearchParams``): re-detection in neighbouring samples on a low peak. Real video: a held-out DAVIS frame (car-shadow, never
+trained or tuned on) placed in a larger canvas so that the car can move far, and moved."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from rpvt_tracker.models import load_network
+from rpvt_tracker.tracking import PRESETS, Tracker
+from rpvt_tracker.tracking.params import SearchParams
+
+REPO = Path(__file__).resolve().parents[1]
+DAVIS = REPO / "data" / "davis2016"
+
+
+@pytest.fixture(scope="module")
+def scene():
+    """(image, box (x, y, w, h), network): the car in a 1654x880 canvas (the frame's edges
+    reflected; the car's own copies stay outside the search areas used here)."""
+    frame = sorted((DAVIS / "JPEGImages" / "480p" / "car-shadow").glob("*.jpg"))[0]
+    image = cv2.cvtColor(cv2.imread(str(frame)), cv2.COLOR_BGR2RGB)
+    mask = cv2.imread(str(DAVIS / "Annotations" / "480p" / "car-shadow" / f"{frame.stem}.png"), 0) > 0
+    image = cv2.copyMakeBorder(image, 200, 200, 400, 400, cv2.BORDER_REFLECT)
+    ys, xs = np.nonzero(mask)
+    box = (int(xs.min()) + 400, int(ys.min()) + 200, int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+    return image, box, load_network(REPO / "weights" / "rpvt-lite.pth")
+
+
+def moved(image: np.ndarray, dx: float) -> np.ndarray:
+    return cv2.warpAffine(image, np.float32([[1, 0, dx], [0, 1, 0]]), (image.shape[1], image.shape[0]), borderMode=cv2.BORDER_REFLECT)
+
+
+def centre_error(tracker: Tracker, image: np.ndarray, box, shifts: list[float]) -> float:
+    """Track 5 still frames, then frames moved by ``shifts`` (x, pixels); the last frame's
+    horizontal error of the reported box's centre."""
+    tracker.initialize(image, box)
+    for _ in range(5):
+        tracker.track(image)
+    for dx in shifts:
+        prediction = tracker.track(moved(image, dx))
+    return abs(prediction.box[0] + prediction.box[2] / 2 - (box[0] + box[2] / 2 + shifts[-1]))
+
+
+def test_redetection_finds_a_target_that_jumped_past_the_window(scene):
+    image, box, network = scene
+    jump = -0.4 * math.sqrt(box[2] * box[3]) * PRESETS["lite"].dcf.search_area_scale  # 0.4 of the DCF's sample
+    plain = centre_error(Tracker(network, params=PRESETS["lite"]), image, box, [jump])
+    params = replace(PRESETS["lite"], search=SearchParams(redetect_below=0.5))
+    redetected = centre_error(Tracker(network, params=params), image, box, [jump])
+    assert plain > box[2], f"the scene no longer tests anything: the plain search found the car ({plain:.0f} px off)"
+    assert redetected < 0.05 * box[2], f"re-detection left the car {redetected:.0f} px off"
