@@ -98,7 +98,7 @@ def test_mask_and_polygon_initialisation(tracker):
         (np.zeros((120, 160, 3), np.uint8), (500, 500, 20, 20), r"wholly outside the 160x120 image"),
         (np.zeros((120, 160, 3), np.uint8), (float("nan"), 10, 20, 20), r"non-finite"),
         (np.zeros((120, 160, 3), np.uint8), (1, 2, 3), r"4 values"),
-        (np.zeros((120, 160, 3), np.uint8), [[0, 0], [5, 5], [10, 10]], r"zero area"),
+        (np.zeros((120, 160, 3), np.uint8), [[0, 0], [5, 5], [10, 10]], r"polygon covers no area"),
         (np.zeros((120, 160, 3), np.uint8), np.zeros((10, 10), bool), r"image's shape"),
         # Region objects (what the TraX server and the sequence reader hand over).
         (np.zeros((120, 160, 3), np.uint8), Rectangle(10, 10, math.inf, 20), r"non-finite coordinates \(NaN or infinity\)"),
