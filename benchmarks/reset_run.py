@@ -7,8 +7,10 @@ The rules follow the toolkit's supervised experiment: a frame whose reported box
 overlap the truth is a failure; the tracker is re-initialised on the truth 5 frames later;
 accuracy is the mean overlap over tracked frames, the first 10 after each initialisation left
 out (burn-in). Boxes are axis-aligned (the tracker reports those after a rectangle).
+``--stride K`` plays every K-th frame only: the same targets moving K times as far a frame,
+which is how the tuning parts were made to test fast motion (BENCHMARKS.md, "Re-detection").
 
-    python benchmarks/reset_run.py --root .bench/uav123 --sequences boat1,person12 --params lite,my.json
+    python benchmarks/reset_run.py --root .bench/uav123 --sequences boat1,person12 --params lite,my.json [--stride 3]
 """
 
 from __future__ import annotations
@@ -30,16 +32,18 @@ ROOT = Path(__file__).resolve().parents[1]
 SKIP, BURN_IN = 5, 10
 
 
-def reset_run(tracker: Tracker, seq: Sequence, truth: np.ndarray) -> tuple[int, list[float], list[int]]:
-    """Failures, the accuracy's overlaps, and the frames that failed."""
-    n, overlaps, failed = len(seq.frames), [], []
+def reset_run(tracker: Tracker, seq: Sequence, truth: np.ndarray, stride: int = 1) -> tuple[int, list[float], list[int]]:
+    """Failures, the accuracy's overlaps, and the frames that failed (indices into the played
+    frames, every ``stride``-th of the sequence's)."""
+    truth = truth[::stride]
+    n, overlaps, failed = len(truth), [], []
     i = 0
     while i < n:
-        tracker.initialize(seq.read(i), tuple(truth[i]))
+        tracker.initialize(seq.read(i * stride), tuple(truth[i]))
         start = i
         i += 1
         while i < n:
-            o = box_iou(np.asarray(tracker.track(seq.read(i)).box), truth[i])
+            o = box_iou(np.asarray(tracker.track(seq.read(i * stride)).box), truth[i])
             if o <= 0:
                 failed.append(i)
                 i += SKIP
@@ -57,6 +61,7 @@ def main() -> None:
     parser.add_argument("--weights", default=str(ROOT / "weights" / "rpvt-lite.pth"))
     parser.add_argument("--params", default="lite", help="comma-separated presets or .json override files")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--stride", type=int, default=1, help="play every K-th frame only (fast motion)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     network = load_network(args.weights)
@@ -65,7 +70,7 @@ def main() -> None:
         total_f, total_o, t0 = 0, [], time.perf_counter()
         for name in args.sequences.split(","):
             seq = Sequence.open(Path(args.root) / name)
-            f, o, frames = reset_run(tracker, seq, boxes(seq))
+            f, o, frames = reset_run(tracker, seq, boxes(seq), args.stride)
             total_f += f
             total_o += o
             print(f"{spec:>24} {name:>12}: failures {f:2d}  accuracy {np.mean(o) if o else 0:.3f}  at {frames}", flush=True)

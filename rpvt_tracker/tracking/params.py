@@ -125,12 +125,16 @@ class SearchParams:
 
     * ``redetect_below``: when the DCF's peak falls below this fraction of the mean of recent
       peaks (from the sixth frame, as the uncertainty gate), the frame is searched again in
-      ``redetect_offsets`` neighbouring samples of the same scale (one batched feature pass);
+      eight neighbouring samples of the same scale (one batched feature pass);
       the strongest windowed peak among all samples wins if it is at least ``redetect_gain``
       times the first. 0: never. A target that jumped past the window, or that the estimate
       slid off, is then found where a sample is centred on it.
     * ``redetect_offset``: the neighbours' centres, as a fraction of the sample's side, in
       eight directions.
+
+    With ``TrackerParams.shared_backbone`` the sample is the segmentation crop; when a
+    neighbour wins, the frame is segmented in a new crop about the target found there (one more
+    backbone pass, on such frames only).
     """
 
     redetect_below: float = 0.0
@@ -196,7 +200,10 @@ class TrackerParams:
 #: 384-pixel, 4x crop the heads were trained on); the DCF's sample is that crop, and the DCF
 #: scale check is off (it costs a second backbone pass). 2.4x faster than ``lite`` on a 2-core
 #: CPU. The crop was 8/3 x the target until the VOT-like yardstick showed small, fast targets
-#: leaving so narrow a search area (BENCHMARKS.md, "VOT-like video").
+#: leaving so narrow a search area (BENCHMARKS.md, "VOT-like video"). Its search re-detects
+#: (``SearchParams.redetect_below`` 0.5): on the tuning parts played at 1/2 and 1/3 of their frame
+#: rates (fast motion), the narrow crop failed 4 and 10 times, with re-detection once each; at the
+#: normal rate nothing changed (BENCHMARKS.md, "Re-detection").
 _STABLE_SCALE = SegmentationParams(min_area_ratio=0.5, dcf_scale_check=True)
 _LITE = TrackerParams(segmentation=replace(_STABLE_SCALE, mask_threshold=0.65, support=1.1, max_leak=0.02))
 _ABSENCE = AbsenceParams(enabled=True)
@@ -204,6 +211,7 @@ _REALTIME = TrackerParams(
     dcf=DCFParams(sample_size=256, search_area_scale=10 / 3),
     segmentation=replace(_LITE.segmentation, output_size=256, search_area_factor=10 / 3, dcf_scale_check=False),
     shared_backbone=True,
+    search=SearchParams(redetect_below=0.5),
 )
 PRESETS: dict[str, TrackerParams] = {
     "d3s": TrackerParams(),

@@ -194,8 +194,11 @@ class Tracker:
         else:
             im = self._to_tensor(image)
             loc = seq.dcf.localize(im, sample_pos, sample_scale, seq.target_sz)
-            if p.search.redetect_below and seq.frame >= 5 and loc.max_score < p.search.redetect_below * float(np.mean(seq.scores)):
-                sample_pos, loc = self._redetect(seq, im, sample_pos, sample_scale, loc)
+        if p.search.redetect_below and seq.frame >= 5 and loc.max_score < p.search.redetect_below * float(np.mean(seq.scores)):
+            im = self._to_tensor(image) if im is None else im
+            found_pos, loc = self._redetect(seq, im, sample_pos, sample_scale, loc)
+            if found_pos is not sample_pos:  # the shared crop is centred elsewhere: segment a new one
+                sample_pos, shared = found_pos, None
         new_pos = sample_pos + loc.translation
 
         uncertainty = 0.0
