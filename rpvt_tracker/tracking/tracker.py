@@ -196,9 +196,9 @@ class Tracker:
             loc = seq.dcf.localize(im, sample_pos, sample_scale, seq.target_sz)
         if p.search.redetect_below and seq.frame >= 5 and loc.max_score < p.search.redetect_below * float(np.mean(seq.scores)):
             im = self._to_tensor(image) if im is None else im
-            found_pos, loc = self._redetect(seq, im, sample_pos, sample_scale, loc)
-            if found_pos is not sample_pos:  # the shared crop is centred elsewhere: segment a new one
-                sample_pos, shared = found_pos, None
+            found = self._redetect(seq, im, sample_pos, sample_scale, loc)
+            if found is not None:  # the shared crop is centred elsewhere: segment a new one
+                (sample_pos, loc), shared = found, None
         new_pos = sample_pos + loc.translation
 
         uncertainty = 0.0
@@ -255,7 +255,7 @@ class Tracker:
 
     def _redetect(self, seq: TargetState, im: torch.Tensor, centre: torch.Tensor, scale: float, loc):
         """A low peak at ``centre``: the DCF again in eight samples around it (``SearchParams``);
-        returns the sample centre and localisation to use (the original unless one beats it)."""
+        returns the winning sample's centre and localisation, or None when none beats ``loc``."""
         s = self.params.search
         step = s.redetect_offset * scale * self.params.dcf.sample_size
         h, w = seq.image_shape
@@ -267,7 +267,7 @@ class Tracker:
         best = max(range(len(found)), key=lambda i: found[i].max_score)
         if found[best].max_score >= s.redetect_gain * loc.max_score:
             return centres[best], found[best]
-        return centre, loc
+        return None
 
     def _to_tensor(self, image: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(image).to(self.device).permute(2, 0, 1)[None].float()
