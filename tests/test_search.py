@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
+from rpvt_tracker.dcf import DCFParams
 from rpvt_tracker.models import load_network
 from rpvt_tracker.tracking import PRESETS, Tracker
 from rpvt_tracker.tracking.params import SearchParams
@@ -61,3 +62,22 @@ def test_redetection_finds_a_target_that_jumped_past_the_window(scene, preset, f
     redetected = centre_error(Tracker(network, params=replace(base, search=SearchParams(redetect_below=0.5))), image, box, [jump])
     assert plain > box[2], f"the scene no longer tests anything: the plain search found the car ({plain:.0f} px off)"
     assert redetected < 0.05 * box[2], f"re-detection left the car {redetected:.0f} px off"
+
+
+@pytest.mark.parametrize("preset", ["lite", "lite-realtime"])
+def test_dcf_on_layer2_follows_the_target(scene, preset):
+    """``DCFParams.feature_stride`` 8: the DCF learns and localises on the backbone's layer2 (a
+    32x32 map of a 256-pixel sample, in the real-time mode the shared crop's own layer2), and
+    follows the car moving 12 px a frame."""
+    image, box, network = scene
+    base = PRESETS[preset]
+    params = replace(base, dcf=replace(base.dcf, feature_stride=8, kernel_size=8, compressed_dim=32))
+    tracker = Tracker(network, params=params)
+    error = centre_error(tracker, image, box, [12.0 * k for k in range(1, 6)])
+    assert tracker._seq.dcf.samples.shape[-2:] == (params.dcf.sample_size // 8,) * 2
+    assert error < 0.05 * box[2], f"the layer2 DCF left the car {error:.0f} px off"
+
+
+def test_dcf_feature_stride_names_a_backbone_level():
+    with pytest.raises(ValueError, match="feature_stride must be one of \\[8, 16\\].*got 4"):
+        DCFParams(feature_stride=4)

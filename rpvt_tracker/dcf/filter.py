@@ -24,34 +24,37 @@ FLAG_NORMAL, FLAG_HARD_NEGATIVE, FLAG_UNCERTAIN, FLAG_NOT_FOUND = "normal", "har
 
 
 class DCFFeatures(nn.Module):
-    """ImageNet normalisation -> a backbone's layer3 -> power-2 normalisation per sample.
+    """ImageNet normalisation -> a backbone's ``level`` (layer3, or layer2) -> power-2
+    normalisation per sample.
 
     ``trunk`` is any module returning ``BackboneFeatures`` (its weights may be ImageNet's, as in
     the D3S release, or the segmentation checkpoint's backbone). Input (N, 3, S, S), RGB 0..255.
     """
 
-    def __init__(self, trunk: nn.Module, *, max_batch: int = 3, channels_last: bool = False) -> None:
+    def __init__(self, trunk: nn.Module, *, max_batch: int = 3, channels_last: bool = False, level: str = "layer3") -> None:
         """``max_batch``: images per backbone call. On a 2-core CPU, 27 patches in chunks of 3-9
         run 1.7x faster than in one batch of 27 (cache-bound); on a GPU use one batch.
-        ``channels_last``: feed the trunk channels-last tensors (faster on CPUs)."""
+        ``channels_last``: feed the trunk channels-last tensors (faster on CPUs).
+        ``level``: the ``BackboneFeatures`` field read (``DCFParams.feature_level``)."""
         super().__init__()
         self.trunk = trunk.eval().requires_grad_(False)
         self.max_batch = max_batch
+        self.level = level
         self.layout = torch.channels_last if channels_last else torch.contiguous_format
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
 
     def forward(self, patches: torch.Tensor) -> torch.Tensor:
         x = ((patches / 255 - self.mean) / self.std).contiguous(memory_format=self.layout)
-        return self.normalize(torch.cat([self.trunk(chunk).layer3 for chunk in x.split(self.max_batch)]))
+        return self.normalize(torch.cat([getattr(self.trunk(chunk), self.level) for chunk in x.split(self.max_batch)]))
 
     @staticmethod
-    def normalize(layer3: torch.Tensor) -> torch.Tensor:
+    def normalize(level: torch.Tensor) -> torch.Tensor:
         """(N, C, s, s) trunk features -> the DCF's: mean square activation 1 per sample, so the
         filter sees contrast-normalised features. (The shared-backbone tracker calls this on the
-        segmentation crop's own layer3.)"""
-        norm = (layer3.reshape(layer3.shape[0], -1) ** 2).sum(1) / layer3[0].numel() + 1e-10
-        return layer3 / norm.sqrt().view(-1, 1, 1, 1)
+        segmentation crop's own features.)"""
+        norm = (level.reshape(level.shape[0], -1) ** 2).sum(1) / level[0].numel() + 1e-10
+        return level / norm.sqrt().view(-1, 1, 1, 1)
 
 
 @dataclass(frozen=True)

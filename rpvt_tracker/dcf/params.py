@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The DCF's feature stride -> the backbone level it reads.
+FEATURE_LEVELS = {8: "layer2", 16: "layer3"}
+
 
 @dataclass(frozen=True)
 class DCFParams:
@@ -12,7 +15,10 @@ class DCFParams:
     Sampling
       * ``sample_size``: side of the square image sample fed to the feature net (pixels).
       * ``search_area_scale``: sample side / sqrt(target area).
-      * ``feature_stride``: stride of the feature layer (ResNet-50 layer3: 16).
+      * ``feature_stride``: stride of the feature layer: 16 reads the backbone's layer3 (D3S's),
+        8 its layer2 (finer cells for telling a target from a look-alike beside it, at 3.5-4.5x
+        the time: BENCHMARKS.md, "Look-alikes"; not in any preset). ``compressed_dim`` must not exceed that
+        layer's channels (the lite backbones' layer2 has 40).
     Model
       * ``compressed_dim``: channels after the learnt PCA-initialised projection.
       * ``kernel_size``: filter size in feature cells.
@@ -67,6 +73,15 @@ class DCFParams:
     blur_sigmas: tuple[tuple[float, float], ...] = ((2, 0.2), (0.2, 2), (3, 1), (1, 3), (2, 2))
     rotations_deg: tuple[float, ...] = (5, -5, 10, -10, 20, -20, 30, -30, 45, -45, -60, 60)
 
+    def __post_init__(self) -> None:
+        if self.feature_stride not in FEATURE_LEVELS:
+            raise ValueError(f"dcf.feature_stride must be one of {sorted(FEATURE_LEVELS)} (backbone layer2 or layer3), got {self.feature_stride}")
+
     @property
     def feature_size(self) -> int:
         return self.sample_size // self.feature_stride
+
+    @property
+    def feature_level(self) -> str:
+        """The ``BackboneFeatures`` field the DCF reads."""
+        return FEATURE_LEVELS[self.feature_stride]

@@ -115,7 +115,8 @@ class Tracker:
         cpu = self.device.type == "cpu"
         self._layout = torch.channels_last if cpu else torch.contiguous_format
         # .to(): its normalisation buffers are built on the CPU (the trunk is already on the device).
-        self.dcf_features = DCFFeatures(backbone, max_batch=3 if cpu else 32, channels_last=cpu).to(self.device)
+        level = self.params.dcf.feature_level
+        self.dcf_features = DCFFeatures(backbone, max_batch=3 if cpu else 32, channels_last=cpu, level=level).to(self.device)
         size = self.params.segmentation.output_size
         centre = size / 2 - 1  # D3S's run-time grid is 1-based: one pixel off the training centre
         self._distance = torch.from_numpy(distance_map((size, size), (centre, centre)))[None, None].to(self.device)
@@ -190,7 +191,7 @@ class Tracker:
             crop = cut_crop(image, (float(sample_pos[1]), float(sample_pos[0])), size, sp)
             feats = self.network.extract(normalize_crop(crop.pixels).to(self.device, memory_format=self._layout))
             shared = (crop, feats)
-            loc = seq.dcf.localize(None, sample_pos, sample_scale, seq.target_sz, features=DCFFeatures.normalize(feats.layer3))
+            loc = seq.dcf.localize(None, sample_pos, sample_scale, seq.target_sz, features=DCFFeatures.normalize(getattr(feats, self.params.dcf.feature_level)))
         else:
             im = self._to_tensor(image)
             loc = seq.dcf.localize(im, sample_pos, sample_scale, seq.target_sz)
