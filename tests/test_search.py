@@ -71,7 +71,7 @@ def test_dcf_on_layer2_follows_the_target(scene, preset):
     follows the car moving 12 px a frame."""
     image, box, network = scene
     base = PRESETS[preset]
-    params = replace(base, dcf=replace(base.dcf, feature_stride=8, kernel_size=8, compressed_dim=32))
+    params = replace(base, dcf=replace(base.dcf, feature_stride=8, kernel_size=4, compressed_dim=32))
     tracker = Tracker(network, params=params)
     error = centre_error(tracker, image, box, [12.0 * k for k in range(1, 6)])
     assert tracker._seq.dcf.samples.shape[-2:] == (params.dcf.sample_size // 8,) * 2

@@ -16,8 +16,9 @@ class DCFParams:
       * ``sample_size``: side of the square image sample fed to the feature net (pixels).
       * ``search_area_scale``: sample side / sqrt(target area).
       * ``feature_stride``: stride of the feature layer: 16 reads the backbone's layer3 (D3S's),
-        8 its layer2 (finer cells for telling a target from a look-alike beside it, at 3.5-4.5x
-        the time: BENCHMARKS.md, "Look-alikes"; not in any preset). ``compressed_dim`` must not exceed that
+        8 its layer2 (finer cells: they tell a target from a look-alike beside it better, but
+        lost accuracy on the yardstick's tuning parts; BENCHMARKS.md, "Look-alikes"; in no
+        preset). ``compressed_dim`` must not exceed that
         layer's channels (the lite backbones' layer2 has 40).
     Model
       * ``compressed_dim``: channels after the learnt PCA-initialised projection.
