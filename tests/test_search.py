@@ -78,6 +78,10 @@ def test_dcf_on_layer2_follows_the_target(scene, preset):
     assert error < 0.05 * box[2], f"the layer2 DCF left the car {error:.0f} px off"
 
 
-def test_dcf_feature_stride_names_a_backbone_level():
+def test_dcf_feature_stride_names_a_backbone_level(scene):
     with pytest.raises(ValueError, match="feature_stride must be one of \\[8, 16\\].*got 4"):
         DCFParams(feature_stride=4)
+    image, box, network = scene  # the lite backbone's layer2 has 40 channels: 64 directions cannot be learnt
+    params = replace(PRESETS["lite"], dcf=replace(PRESETS["lite"].dcf, feature_stride=8))
+    with pytest.raises(ValueError, match="compressed_dim 64 exceeds the 40 channels of the backbone's layer2"):
+        Tracker(network, params=params).initialize(image, box)

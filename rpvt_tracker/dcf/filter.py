@@ -102,6 +102,8 @@ class OnlineDCF:
         shifts = [(int(dy * half), int(dx * half)) for dy, dx in p.relative_shifts]
         batch, sample_shifts = augmented_samples(patch, p.sample_size, shifts, p.blur_sigmas, p.rotations_deg)
         x = features(batch)  # (27, C, s, s)
+        if x.shape[1] < p.compressed_dim:  # the PCA cannot give more directions than channels
+            raise ValueError(f"dcf.compressed_dim {p.compressed_dim} exceeds the {x.shape[1]} channels of the backbone's {features.level}")
         self.num_init_samples = x.shape[0]
 
         # PCA of the initial features initialises the projection (rows: top principal directions).
