@@ -197,11 +197,16 @@ def main() -> None:
     needed = [peers / ini for ini in PEER_INIS] + [box_video / "list.txt", vot_bag / "list.txt"]
     if any(p.startswith("uav") for p in parts):
         needed.append(uav / "list.txt")
+    if "lookalike" in parts:
+        needed += [lookalike / name / "groundtruth.txt" for name in LOOKALIKE]
     if "csrt" in trackers:
         needed.append(peers / "csrt" / ".venv" / "bin" / "python")
+    hints = {".venv": "create the CSRT venv: see its README", str(uav): "build it: benchmarks/uav123.py",
+             str(lookalike): "build it: benchmarks/lookalike.py"}
     for path in needed:
         if not path.exists():
-            sys.exit(f"peer.py: {path} is missing" + (" (create the CSRT venv: see its README)" if ".venv" in str(path) else ""))
+            hint = next((h for key, h in hints.items() if key in str(path)), None)
+            sys.exit(f"peer.py: {path} is missing" + (f" ({hint})" if hint else ""))
     out = Path(args.out)
     record_file = out / "peer.json"
     record = json.loads(record_file.read_text()) if args.resume and record_file.is_file() else {}

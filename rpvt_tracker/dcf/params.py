@@ -18,8 +18,8 @@ class DCFParams:
       * ``feature_stride``: stride of the feature layer: 16 reads the backbone's layer3 (D3S's),
         8 its layer2 (finer cells: they tell a target from a look-alike beside it better, but
         lost accuracy on the yardstick's tuning parts; BENCHMARKS.md, "Look-alikes"; in no
-        preset). ``compressed_dim`` must not exceed that layer's
-        channels (the lite backbones' layer2 has 40; a larger one is an error naming both).
+        preset). ``compressed_dim`` must not exceed that layer's channels (the lite
+        backbones' layer2 has 40; a larger one is an error naming both).
     Model
       * ``compressed_dim``: channels after the learnt PCA-initialised projection.
       * ``kernel_size``: filter size in feature cells.
