@@ -9,7 +9,12 @@ last frame; the object itself is pasted back on top, so it stays whole and the c
 behind it. Ground truth: the object's own box. Written as VOT sequence folders (colour JPEGs,
 ``groundtruth.txt``) that ``benchmarks/reset_run.py --root`` reads.
 
-    python benchmarks/lookalike.py [--out .bench/lookalike] [--frames 60]
+``--passer-by`` builds the control (default ``.bench/passerby``): the one crossing the object is
+another sequence's object (``PASSERS``, from the same eight: a different person, or the other
+animal), scaled to the object's height, its bottom on the object's, at its own frame's pose.
+It tells a look-alike that looks the same from one that only walks the same path.
+
+    python benchmarks/lookalike.py [--out .bench/lookalike] [--frames 60] [--passer-by]
     python benchmarks/reset_run.py --root .bench/lookalike --sequences hike,lucia,... --params lite,...
 """
 
@@ -25,6 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DAVIS_TRAIN = ROOT.parent / "shared" / "data" / "davis2016-train"
 #: People and animals: targets whose look-alikes are what VOT video has (pedestrians, a herd).
 SEQUENCES = ("hike", "lucia", "tennis", "kite-walk", "stroller", "rollerblade", "bear", "flamingo")
+#: ``--passer-by``: object -> the sequence whose object crosses it (none crosses itself).
+PASSERS = {
+    "hike": "tennis", "lucia": "rollerblade", "tennis": "lucia", "kite-walk": "hike",
+    "stroller": "lucia", "rollerblade": "hike", "bear": "flamingo", "flamingo": "bear",
+}
 
 
 def box_of(mask: np.ndarray) -> tuple[int, int, int, int]:
@@ -49,19 +59,48 @@ def with_lookalike(image: np.ndarray, mask: np.ndarray, dx: int) -> np.ndarray:
     return out
 
 
-def build(sequence: str, out: Path, frames: int, start: float) -> int:
+def with_passer(image: np.ndarray, mask: np.ndarray, other: np.ndarray, other_mask: np.ndarray, dx: int) -> np.ndarray:
+    """``image`` (H, W, 3) with the object of ``other_mask`` cut from ``other``, scaled to the
+    height of the object of ``mask``, pasted with its bottom on that object's and its centre
+    ``dx`` pixels to the side of it, behind the object itself."""
+    x0, y0, x1, y1 = box_of(mask)
+    a0, b0, a1, b1 = box_of(other_mask)
+    k = (y1 - y0) / (b1 - b0)
+    patch = cv2.resize(other[b0:b1, a0:a1], None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    pmask = cv2.resize(other_mask[b0:b1, a0:a1].astype(np.uint8), patch.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0
+    ys, xs = np.nonzero(pmask)
+    ty, tx = ys + y1 - patch.shape[0], xs + int(round((x0 + x1) / 2 + dx - patch.shape[1] / 2))
+    inside = (ty >= 0) & (ty < image.shape[0]) & (tx >= 0) & (tx < image.shape[1])
+    out = image.copy()
+    out[ty[inside], tx[inside]] = patch[ys[inside], xs[inside]]
+    out[mask] = image[mask]  # the target in front
+    return out
+
+
+def read_sequence(sequence: str, frames: int) -> tuple[list[Path], list[np.ndarray]]:
+    """The first ``frames`` frame paths of a DAVIS train-split sequence and their (H, W) bool masks."""
     images = sorted((DAVIS_TRAIN / "JPEGImages" / "480p" / sequence).glob("*.jpg"))[:frames]
     if not images:
         raise SystemExit(f"no frames for {sequence!r} under {DAVIS_TRAIN}")
+    return images, [cv2.imread(str(DAVIS_TRAIN / "Annotations" / "480p" / sequence / f"{p.stem}.png"), 0) > 0 for p in images]
+
+
+def build(sequence: str, out: Path, frames: int, start: float, passer_by: bool = False) -> int:
+    images, masks = read_sequence(sequence, frames)
+    if passer_by:
+        passer_images, passer_masks = read_sequence(PASSERS[sequence], frames)
     folder = out / sequence
     (folder / "color").mkdir(parents=True, exist_ok=True)
-    masks = [cv2.imread(str(DAVIS_TRAIN / "Annotations" / "480p" / sequence / f"{p.stem}.png"), 0) > 0 for p in images]
     x0, _, x1, _ = box_of(masks[0])
     width, n = x1 - x0, len(images)
     lines = []
     for i, (path, mask) in enumerate(zip(images, masks)):
         dx = int(round(width * start * (1 - 2 * i / max(1, n - 1))))
-        image = with_lookalike(cv2.imread(str(path)), mask, dx)
+        if passer_by:  # the passer-by at its own frame i (its last, if its sequence is shorter)
+            j = min(i, len(passer_images) - 1)
+            image = with_passer(cv2.imread(str(path)), mask, cv2.imread(str(passer_images[j])), passer_masks[j], dx)
+        else:
+            image = with_lookalike(cv2.imread(str(path)), mask, dx)
         cv2.imwrite(str(folder / "color" / f"{i + 1:08d}.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
         bx0, by0, bx1, by1 = box_of(mask)
         lines.append(f"{bx0},{by0},{bx1 - bx0},{by1 - by0}")
@@ -72,13 +111,15 @@ def build(sequence: str, out: Path, frames: int, start: float) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / ".bench" / "lookalike")
+    parser.add_argument("--out", type=Path, help="default: .bench/lookalike (.bench/passerby with --passer-by)")
     parser.add_argument("--sequences", default=",".join(SEQUENCES))
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--start", type=float, default=1.5, help="the copy's first offset, in object widths")
+    parser.add_argument("--passer-by", action="store_true", help="another sequence's object crosses (PASSERS), not a mirrored copy")
     args = parser.parse_args()
+    out = args.out or ROOT / ".bench" / ("passerby" if args.passer_by else "lookalike")
     for name in args.sequences.split(","):
-        print(f"{name}: {build(name, args.out, args.frames, args.start)} frames", flush=True)
+        print(f"{name}: {build(name, out, args.frames, args.start, args.passer_by)} frames", flush=True)
 
 
 if __name__ == "__main__":
