@@ -19,6 +19,8 @@ the no-reset mean IoU (``unsupervised``). Parts (each its own workspace under ``
 * ``lookalike``: tuning material for look-alikes (``benchmarks/lookalike.py`` builds it under
   ``.bench/lookalike``): DAVIS train-split people and animals, each passed by a mirrored copy of
   itself. Tuning only; it shows how the peers fare on the same event.
+* ``passerby``: its control (``benchmarks/lookalike.py --passer-by``, ``.bench/passerby``): the
+  same objects crossed by another sequence's object instead of a copy. Tuning only.
 * ``bag``: the real VOT2016 sequence ``bag`` (``shared/data/vot-bag``, rotated boxes).
 * ``davis``: the three held-out DAVIS 2016 sequences, as rotated boxes
   (``rpvt workspace vot2018/shortterm-davis``).
@@ -55,7 +57,7 @@ HELD_OUT = ("Crossing", "DragonBaby", "Human3", "MotorRolling")
 UAV_TUNING = ("boat1", "person12", "truck4", "wakeboard10")
 UAV_HELD_OUT = ("building4", "person11", "wakeboard7")
 LOOKALIKE = ("hike", "lucia", "tennis", "kite-walk", "stroller", "rollerblade", "bear", "flamingo")
-PARTS = ("tuning", "held-out", "uav-tuning", "uav-held-out", "lookalike", "bag", "davis")
+PARTS = ("tuning", "held-out", "uav-tuning", "uav-held-out", "lookalike", "passerby", "bag", "davis")
 PEER_INIS = ("nanotrack/nanotrack.ini", "fear/fear.ini", "csrt/csrt.ini")
 TRACKERS = ("nanotrack-v3", "fear-xs", "csrt", "RPVT-lite", "RPVT-lite-realtime", "D3S-lite", "D3S-MS-lite", "Static")
 #: VOT2018's stack (reset-based, 5 frames skipped after a failure, accuracy burn-in 10, EAO over
@@ -78,7 +80,9 @@ experiments:
 """
 
 
-def make_workspace(part: str, out: Path, peers: Path, box_video: Path, vot_bag: Path, uav: Path, lookalike: Path) -> Path:
+def make_workspace(
+    part: str, out: Path, peers: Path, box_video: Path, vot_bag: Path, uav: Path, lookalike: Path, passerby: Path | None = None
+) -> Path:
     """A fresh workspace for ``part`` under ``out``: sequences, stack, the project's and the peers' trackers."""
     ws = out / part
     if part == "davis":
@@ -94,12 +98,13 @@ def make_workspace(part: str, out: Path, peers: Path, box_video: Path, vot_bag: 
             "uav-tuning": (uav, UAV_TUNING),
             "uav-held-out": (uav, UAV_HELD_OUT),
             "lookalike": (lookalike, LOOKALIKE),
+            "passerby": (passerby, LOOKALIKE),
         }[part]
         for name in names:
             shutil.copytree(source / name, ws / "sequences" / name)
         (ws / "sequences" / "list.txt").write_text("".join(n + "\n" for n in names))
     low, high = 100, 356
-    if part in ("davis", "lookalike"):  # short sequences: EAO over 10-90% of the shortest
+    if part in ("davis", "lookalike", "passerby"):  # short sequences: EAO over 10-90% of the shortest
         frames = min(len(list(p.glob("color/*.jpg"))) for p in (ws / "sequences").iterdir() if p.is_dir())
         low, high = round(0.1 * frames), round(0.9 * frames)
     (ws / "stack.yaml").write_text(STACK.format(title=part, low=low, high=high))
@@ -186,6 +191,7 @@ def main() -> None:
     parser.add_argument("--vot-bag", default=str(SHARED / "data" / "vot-bag"))
     parser.add_argument("--uav", default=str(ROOT / ".bench" / "uav123"), help="built by benchmarks/uav123.py")
     parser.add_argument("--lookalike", default=str(ROOT / ".bench" / "lookalike"), help="built by benchmarks/lookalike.py")
+    parser.add_argument("--passerby", default=str(ROOT / ".bench" / "passerby"), help="built by benchmarks/lookalike.py --passer-by")
     parser.add_argument("--resume", action="store_true", help="keep the workspaces and results under --out (the toolkit skips finished runs)")
     args = parser.parse_args()
     parts, trackers = args.parts.split(","), args.trackers.split(",")
@@ -193,16 +199,18 @@ def main() -> None:
     if unknown:
         sys.exit(f"peer.py: unknown part(s) {', '.join(sorted(unknown))}; known: {', '.join(PARTS)}")
     peers, box_video, vot_bag, uav = Path(args.peers), Path(args.box_video), Path(args.vot_bag), Path(args.uav)
-    lookalike = Path(args.lookalike)
+    lookalike, passerby = Path(args.lookalike), Path(args.passerby)
     needed = [peers / ini for ini in PEER_INIS] + [box_video / "list.txt", vot_bag / "list.txt"]
     if any(p.startswith("uav") for p in parts):
         needed.append(uav / "list.txt")
     if "lookalike" in parts:
         needed += [lookalike / name / "groundtruth.txt" for name in LOOKALIKE]
+    if "passerby" in parts:
+        needed += [passerby / name / "groundtruth.txt" for name in LOOKALIKE]
     if "csrt" in trackers:
         needed.append(peers / "csrt" / ".venv" / "bin" / "python")
     hints = {".venv": "create the CSRT venv: see its README", str(uav): "build it: benchmarks/uav123.py",
-             str(lookalike): "build it: benchmarks/lookalike.py"}
+             str(lookalike): "build it: benchmarks/lookalike.py", str(passerby): "build it: benchmarks/lookalike.py --passer-by"}
     for path in needed:
         if not path.exists():
             hint = next((h for key, h in hints.items() if key in str(path)), None)
@@ -215,7 +223,7 @@ def main() -> None:
         if not (args.resume and (ws / "config.yaml").is_file()):
             if ws.exists():
                 shutil.rmtree(ws)
-            make_workspace(part, out, peers, box_video, vot_bag, uav, lookalike)
+            make_workspace(part, out, peers, box_video, vot_bag, uav, lookalike, passerby)
         record[part] = evaluate(ws, trackers)
         record_file.write_text(json.dumps(record, indent=1))
     for part in parts:
