@@ -81,7 +81,7 @@ experiments:
 
 
 def make_workspace(
-    part: str, out: Path, peers: Path, box_video: Path, vot_bag: Path, uav: Path, lookalike: Path, passerby: Path | None = None
+    part: str, out: Path, peers: Path, box_video: Path, vot_bag: Path, uav: Path, lookalike: Path, passerby: Path
 ) -> Path:
     """A fresh workspace for ``part`` under ``out``: sequences, stack, the project's and the peers' trackers."""
     ws = out / part
