@@ -15,6 +15,7 @@ animal), scaled to the object's height, its bottom on the object's, at its own f
 It tells a look-alike that looks the same from one that only walks the same path.
 
     python benchmarks/lookalike.py [--out .bench/lookalike] [--frames 60] [--passer-by]
+    python benchmarks/lookalike.py --sequences lucia --scale 0.5 --quality 70 --out tests/data/lookalike
     python benchmarks/reset_run.py --root .bench/lookalike --sequences hike,lucia,... --params lite,...
 """
 
@@ -85,7 +86,9 @@ def read_sequence(sequence: str, frames: int) -> tuple[list[Path], list[np.ndarr
     return images, [cv2.imread(str(DAVIS_TRAIN / "Annotations" / "480p" / sequence / f"{p.stem}.png"), 0) > 0 for p in images]
 
 
-def build(sequence: str, out: Path, frames: int, start: float, passer_by: bool = False) -> int:
+def build(sequence: str, out: Path, frames: int, start: float, passer_by: bool = False, scale: float = 1.0, quality: int = 90) -> int:
+    """Writes ``out/sequence``; ``scale`` resizes the composed frames (and the boxes), ``quality``
+    is the JPEG quality (tests/data/lookalike: 0.5 and 70, to ship)."""
     images, masks = read_sequence(sequence, frames)
     if passer_by:
         passer_images, passer_masks = read_sequence(PASSERS[sequence], frames)
@@ -101,9 +104,11 @@ def build(sequence: str, out: Path, frames: int, start: float, passer_by: bool =
             image = with_passer(cv2.imread(str(path)), mask, cv2.imread(str(passer_images[j])), passer_masks[j], dx)
         else:
             image = with_lookalike(cv2.imread(str(path)), mask, dx)
-        cv2.imwrite(str(folder / "color" / f"{i + 1:08d}.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        if scale != 1.0:
+            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        cv2.imwrite(str(folder / "color" / f"{i + 1:08d}.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, quality])
         bx0, by0, bx1, by1 = box_of(mask)
-        lines.append(f"{bx0},{by0},{bx1 - bx0},{by1 - by0}")
+        lines.append(",".join(f"{v * scale:g}" for v in (bx0, by0, bx1 - bx0, by1 - by0)))
     (folder / "groundtruth.txt").write_text("\n".join(lines) + "\n")
     (folder / "sequence").write_text(f"channels.color=color/%08d.jpg\nformat=default\nfps=30\nname={sequence}\n")
     return n
@@ -116,10 +121,12 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--start", type=float, default=1.5, help="the copy's first offset, in object widths")
     parser.add_argument("--passer-by", action="store_true", help="another sequence's object crosses (PASSERS), not a mirrored copy")
+    parser.add_argument("--scale", type=float, default=1.0, help="resize the composed frames and boxes (tests/data/lookalike: 0.5)")
+    parser.add_argument("--quality", type=int, default=90, help="JPEG quality (tests/data/lookalike: 70)")
     args = parser.parse_args()
     out = args.out or ROOT / ".bench" / ("passerby" if args.passer_by else "lookalike")
     for name in args.sequences.split(","):
-        print(f"{name}: {build(name, out, args.frames, args.start, args.passer_by)} frames", flush=True)
+        print(f"{name}: {build(name, out, args.frames, args.start, args.passer_by, args.scale, args.quality)} frames", flush=True)
 
 
 if __name__ == "__main__":

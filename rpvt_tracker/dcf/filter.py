@@ -45,8 +45,14 @@ class DCFFeatures(nn.Module):
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
 
     def forward(self, patches: torch.Tensor) -> torch.Tensor:
+        return self.levels(patches, (self.level,))[0]
+
+    def levels(self, patches: torch.Tensor, names: tuple[str, ...]) -> list[torch.Tensor]:
+        """Several levels of one backbone pass over ``patches`` (N, 3, S, S), each normalised:
+        (N, C, S / stride, S / stride) per name."""
         x = ((patches / 255 - self.mean) / self.std).contiguous(memory_format=self.layout)
-        return self.normalize(torch.cat([getattr(self.trunk(chunk), self.level) for chunk in x.split(self.max_batch)]))
+        outputs = [self.trunk(chunk) for chunk in x.split(self.max_batch)]
+        return [self.normalize(torch.cat([getattr(out, name) for out in outputs])) for name in names]
 
     @staticmethod
     def normalize(level: torch.Tensor) -> torch.Tensor:
@@ -55,6 +61,19 @@ class DCFFeatures(nn.Module):
         segmentation crop's own features.)"""
         norm = (level.reshape(level.shape[0], -1) ** 2).sum(1) / level[0].numel() + 1e-10
         return level / norm.sqrt().view(-1, 1, 1, 1)
+
+
+def first_frame_samples(
+    params: DCFParams, image: torch.Tensor, pos: torch.Tensor, target_scale: float
+) -> tuple[torch.Tensor, list[tuple[int, int]]]:
+    """The first frame's training set: an expanded patch about ``pos`` augmented into
+    (27, 3, S, S) samples, and each one's shift (dy, dx) in sample pixels."""
+    p = params
+    expanded = p.sample_size * p.augmentation_expansion
+    patch = sample_patch(image, pos.round(), target_scale * expanded, expanded)
+    half = p.sample_size / 2
+    shifts = [(int(dy * half), int(dx * half)) for dy, dx in p.relative_shifts]
+    return augmented_samples(patch, p.sample_size, shifts, p.blur_sigmas, p.rotations_deg)
 
 
 @dataclass(frozen=True)
@@ -86,8 +105,12 @@ class OnlineDCF:
         pos: torch.Tensor,
         target_scale: float,
         base_target_sz: torch.Tensor,
+        *,
+        first_frame: tuple[torch.Tensor, list[tuple[int, int]]] | None = None,
     ) -> None:
-        """image (1, 3, H, W) float 0..255 on the features' device; pos (2,) float32 (y, x)."""
+        """image (1, 3, H, W) float 0..255 on the features' device; pos (2,) float32 (y, x).
+        ``first_frame``: the features (27, C, s, s) of ``first_frame_samples``' batch and its
+        shifts, when the caller has run them (several DCFs on one backbone pass)."""
         self.features, self.p = features, params
         p = params
         device = image.device
@@ -95,13 +118,11 @@ class OnlineDCF:
         self.window = hann_window(n_out).to(device)
         self.sigma = float(torch.sqrt(torch.prod(s / n_out * base_target_sz)) * p.output_sigma_factor)
 
-        # First frame: an expanded patch, augmented into the initial training set.
-        expanded = p.sample_size * p.augmentation_expansion
-        patch = sample_patch(image, pos.round(), target_scale * expanded, expanded)
-        half = p.sample_size / 2
-        shifts = [(int(dy * half), int(dx * half)) for dy, dx in p.relative_shifts]
-        batch, sample_shifts = augmented_samples(patch, p.sample_size, shifts, p.blur_sigmas, p.rotations_deg)
-        x = features(batch)  # (27, C, s, s)
+        if first_frame is None:
+            batch, sample_shifts = first_frame_samples(p, image, pos, target_scale)
+            x = features(batch)  # (27, C, s, s)
+        else:
+            x, sample_shifts = first_frame
         if x.shape[1] < p.compressed_dim:  # the PCA cannot give more directions than channels
             raise ValueError(f"dcf.compressed_dim {p.compressed_dim} exceeds the {x.shape[1]} channels of the backbone's {features.level}")
         self.num_init_samples = x.shape[0]
@@ -146,6 +167,11 @@ class OnlineDCF:
         self.previous_index: int | None = None
 
     # -- per frame ----------------------------------------------------------------------------
+    def patch(self, image: torch.Tensor, pos: torch.Tensor, target_scale: float) -> torch.Tensor:
+        """The (1, 3, S, S) sample about ``pos`` at ``target_scale`` that ``localize`` reads."""
+        n_out = self.p.sample_size
+        return sample_patch(image, pos, float(torch.tensor(target_scale, dtype=torch.float32)) * n_out, n_out)
+
     def localize(
         self, image: torch.Tensor | None, pos: torch.Tensor, target_scale: float, target_sz: torch.Tensor,
         *, features: torch.Tensor | None = None,
@@ -156,8 +182,7 @@ class OnlineDCF:
         p = self.p
         n_out = p.sample_size
         if features is None:
-            patch = sample_patch(image, pos, float(torch.tensor(target_scale, dtype=torch.float32)) * n_out, n_out)
-            features = self.features(patch)
+            features = self.features(self.patch(image, pos, target_scale))
         elif features.shape[-2:] != (p.feature_size, p.feature_size):
             raise ValueError(f"DCF features must be {p.feature_size}x{p.feature_size} cells (sample {n_out} px), got {tuple(features.shape)}")
         sample = project(features, self.projection)
@@ -200,9 +225,7 @@ class OnlineDCF:
     ) -> list[Localization]:
         """``localize`` in several samples of one scale, centred on ``centres`` ((2,) (y, x)
         each), their features in one batched pass; translations are from each sample's centre."""
-        n_out = self.p.sample_size
-        side = float(torch.tensor(target_scale, dtype=torch.float32)) * n_out
-        features = self.features(torch.cat([sample_patch(image, c, side, n_out) for c in centres]))
+        features = self.features(torch.cat([self.patch(image, c, target_scale) for c in centres]))
         return [self.localize(None, c, target_scale, target_sz, features=f[None]) for c, f in zip(centres, features)]
 
     def peaks(self, image: torch.Tensor, pos: torch.Tensor, scales: list[float]) -> list[float]:

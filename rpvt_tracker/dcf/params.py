@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 #: The DCF's feature stride -> the backbone level it reads.
 FEATURE_LEVELS = {8: "layer2", 16: "layer3"}
@@ -18,7 +18,8 @@ class DCFParams:
       * ``feature_stride``: stride of the feature layer: 16 reads the backbone's layer3 (D3S's),
         8 its layer2 (finer cells: they tell a target from a look-alike beside it better, but
         lost accuracy on the yardstick's tuning parts; BENCHMARKS.md, "Look-alikes"; in no
-        preset). ``compressed_dim`` must not exceed that layer's channels (the lite
+        preset: ``lite`` runs a layer2 DCF beside the layer3 one instead, ``LookalikeParams``).
+        ``compressed_dim`` must not exceed that layer's channels (the lite
         backbones' layer2 has 40; a larger one is an error naming both).
     Model
       * ``compressed_dim``: channels after the learnt PCA-initialised projection.
@@ -86,3 +87,46 @@ class DCFParams:
     def feature_level(self) -> str:
         """The ``BackboneFeatures`` field the DCF reads."""
         return FEATURE_LEVELS[self.feature_stride]
+
+
+@dataclass(frozen=True)
+class LookalikeParams:
+    """A second, finer DCF that localises while a look-alike is near the target.
+
+    The DCF on layer3 (stride 16, 16x16 cells over a 4.5x sample) sees a target and a
+    look-alike crossing it as one blob for several frames, and its peak slides onto whichever
+    moves on; a passer-by of the same kind takes the target (OTB Human3; BENCHMARKS.md,
+    "Look-alikes"). Finer cells tell the two apart sooner, but a layer2 DCF alone lost accuracy
+    on fast, blurred targets. So, with ``enabled``, a layer2 DCF (``compressed_dim`` channels,
+    ``kernel_size`` cells) learns beside the layer3 one every frame, on features of the same
+    backbone pass, and its translation is used for ``hold`` frames (counted from, and restarted
+    by, each frame that ends such a streak) once the layer3 scores showed, for ``persist``
+    frames in a row, a second peak:
+
+      * at least ``second_peak`` x the first peak,
+      * outside an ellipse about the first peak with semi-axes ``exclusion`` x the target's
+        size,
+      * moving, relative to the first peak, less than ``max_drift`` x the target's size a frame
+        (a look-alike walks beside the target; the peaks of a blurred response jump about).
+
+    The other decisions (the peak's height, hard negatives, the gates) stay the layer3 DCF's.
+    Not with ``TrackerParams.shared_backbone``: the real-time mode cannot pay a second filter
+    (about 1.75x the DCF's cost, BENCHMARKS.md).
+    """
+
+    enabled: bool = False
+    compressed_dim: int = 32
+    kernel_size: int = 4
+    second_peak: float = 0.4
+    exclusion: float = 0.8
+    persist: int = 3
+    max_drift: float = 0.5
+    hold: int = 8
+
+    def __post_init__(self) -> None:
+        if self.persist < 1 or self.hold < 1:
+            raise ValueError(f"lookalike.persist and lookalike.hold must be at least 1 frame, got {self.persist} and {self.hold}")
+
+    def fine(self, coarse: DCFParams) -> DCFParams:
+        """The layer2 DCF's parameters: the layer3 DCF's sample, memory and schedule."""
+        return replace(coarse, feature_stride=8, compressed_dim=self.compressed_dim, kernel_size=self.kernel_size)

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ..dcf.params import DCFParams
+from ..dcf.params import DCFParams, LookalikeParams
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,8 @@ class SearchParams:
 
 @dataclass(frozen=True)
 class TrackerParams:
-    """All tracker parameters: ``dcf`` (localisation), ``segmentation`` and ``absence``.
+    """All tracker parameters: ``dcf`` (localisation), ``segmentation``, ``absence``, ``search``
+    (where the DCF looks) and ``lookalike`` (a finer DCF beside a look-alike).
 
     ``shared_backbone``: one backbone pass a frame serves both the DCF and the segmentation.
     D3S runs the backbone twice a frame: on the DCF's sample around the previous position, then
@@ -166,8 +167,16 @@ class TrackerParams:
     absence: AbsenceParams = field(default_factory=AbsenceParams)
     shared_backbone: bool = False
     search: SearchParams = field(default_factory=SearchParams)
+    lookalike: LookalikeParams = field(default_factory=LookalikeParams)
 
     def __post_init__(self) -> None:
+        if self.lookalike.enabled:
+            if self.shared_backbone:
+                raise ValueError("lookalike.enabled: the layer2 DCF runs on its own sample, which shared_backbone does not cut; turn one off")
+            if self.dcf.feature_stride != 16:
+                raise ValueError(
+                    f"lookalike.enabled: the DCF must read layer3 (dcf.feature_stride 16) for a finer layer2 DCF beside it, got {self.dcf.feature_stride}"
+                )
         if self.shared_backbone:
             d, s = self.dcf, self.segmentation
             if d.sample_size != s.output_size or abs(d.search_area_scale - s.search_area_factor) > 1e-6:
@@ -193,6 +202,9 @@ class TrackerParams:
 #: times the target's area: a support window of 1.1 x the target's size about the DCF's estimate,
 #: and no position or scale from a mask that leaks 2% past it (BENCHMARKS.md, "VOT-like video"),
 #: chosen on the yardstick's tuning part (benchmarks/peer.py), never on its held-out part.
+#: A passer-by like the target took its DCF (OTB Human3): a layer2 DCF localises while the
+#: layer3 one's scores hold a steady second peak (``LookalikeParams``; BENCHMARKS.md,
+#: "A second DCF beside look-alikes"), chosen on the look-alike material and the tuning parts.
 #: ``d3s-vots``, ``lite-vots``: the same, with absent targets reported (``AbsenceParams``), for
 #: the VOTS stacks.
 #: ``lite-realtime``: ``lite`` with one backbone pass a frame (``shared_backbone``) on a
@@ -205,7 +217,10 @@ class TrackerParams:
 #: rates (fast motion), the narrow crop failed 4 and 10 times, with re-detection once each; at the
 #: normal rate nothing changed (BENCHMARKS.md, "Re-detection").
 _STABLE_SCALE = SegmentationParams(min_area_ratio=0.5, dcf_scale_check=True)
-_LITE = TrackerParams(segmentation=replace(_STABLE_SCALE, mask_threshold=0.65, support=1.1, max_leak=0.02))
+_LITE = TrackerParams(
+    segmentation=replace(_STABLE_SCALE, mask_threshold=0.65, support=1.1, max_leak=0.02),
+    lookalike=LookalikeParams(enabled=True),
+)
 _ABSENCE = AbsenceParams(enabled=True)
 _REALTIME = TrackerParams(
     dcf=DCFParams(sample_size=256, search_area_scale=10 / 3),
@@ -245,9 +260,9 @@ def tracker_params(spec: str) -> TrackerParams:
         raise ValueError(f"tracker parameters {path}: not JSON: {err}") from None
     if not isinstance(overrides, dict):
         raise ValueError(f"tracker parameters {path}: must be a JSON object, got {type(overrides).__name__}")
-    unknown = sorted(set(overrides) - {"preset", "dcf", "segmentation", "absence", "shared_backbone", "search"})
+    unknown = sorted(set(overrides) - {"preset", "dcf", "segmentation", "absence", "shared_backbone", "search", "lookalike"})
     if unknown:
-        known = "preset, dcf, segmentation, absence, shared_backbone, search"
+        known = "preset, dcf, segmentation, absence, shared_backbone, search, lookalike"
         raise ValueError(f"tracker parameters {path}: unknown keys {', '.join(unknown)} (known: {known})")
     preset = overrides.get("preset", "d3s")
     if preset not in PRESETS:
@@ -263,6 +278,7 @@ def tracker_params(spec: str) -> TrackerParams:
             absence=_override(base.absence, overrides.get("absence", {}), f"{path}: absence"),
             shared_backbone=shared,
             search=_override(base.search, overrides.get("search", {}), f"{path}: search"),
+            lookalike=_override(base.lookalike, overrides.get("lookalike", {}), f"{path}: lookalike"),
         )
     except ValueError as err:
         if str(err).startswith("tracker parameters"):

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..dcf import DCFFeatures, OnlineDCF
+from ..dcf import DCFFeatures, OnlineDCF, TwoLevelDCF
 from ..dcf.filter import FLAG_HARD_NEGATIVE, FLAG_NOT_FOUND
 from ..geometry import distance_map, sample_target
 from ..geometry.regions import Region
@@ -70,7 +70,7 @@ class TargetState:
     min_scale: float
     max_scale: float
     rotated: bool
-    dcf: OnlineDCF
+    dcf: OnlineDCF | TwoLevelDCF
     template: Template
     mask_areas: list[float]
     scores: list[float] = field(default_factory=lambda: [1.0])
@@ -117,6 +117,10 @@ class Tracker:
         # .to(): its normalisation buffers are built on the CPU (the trunk is already on the device).
         level = self.params.dcf.feature_level
         self.dcf_features = DCFFeatures(backbone, max_batch=3 if cpu else 32, channels_last=cpu, level=level).to(self.device)
+        self._fine_features = None  # the look-alike DCF's level (LookalikeParams), same trunk
+        if self.params.lookalike.enabled:
+            fine_level = self.params.lookalike.fine(self.params.dcf).feature_level
+            self._fine_features = DCFFeatures(backbone, max_batch=3 if cpu else 32, channels_last=cpu, level=fine_level).to(self.device)
         size = self.params.segmentation.output_size
         centre = size / 2 - 1  # D3S's run-time grid is 1-based: one pixel off the training centre
         self._distance = torch.from_numpy(distance_map((size, size), (centre, centre)))[None, None].to(self.device)
@@ -154,7 +158,10 @@ class Tracker:
         base = target_sz / scale
         image_sz = torch.tensor(image.shape[:2], dtype=torch.float32)
         im = self._to_tensor(image)
-        dcf = OnlineDCF(self.dcf_features, p.dcf, im, pos, scale, base)
+        if self._fine_features is not None:
+            dcf = TwoLevelDCF(self.dcf_features, self._fine_features, p.dcf, p.lookalike, im, pos, scale, base)
+        else:
+            dcf = OnlineDCF(self.dcf_features, p.dcf, im, pos, scale, base)
 
         # First-frame template: the given mask, or the polygon's mask refined by the network.
         sp = p.segmentation
