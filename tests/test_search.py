@@ -86,6 +86,6 @@ def test_dcf_feature_stride_names_a_backbone_level(scene):
     params = replace(PRESETS["lite"], dcf=replace(PRESETS["lite"].dcf, feature_stride=8), lookalike=LookalikeParams())
     with pytest.raises(ValueError, match="compressed_dim 64 exceeds the 40 channels of the backbone's layer2"):
         Tracker(network, params=params).initialize(image, box)
-    params = replace(PRESETS["lite"], lookalike=replace(PRESETS["lite"].lookalike, compressed_dim=64))  # the look-alike DCF's
+    params = replace(PRESETS["lite"], lookalike=LookalikeParams(enabled=True, compressed_dim=64))  # the look-alike DCF's
     with pytest.raises(ValueError, match="compressed_dim 64 exceeds the 40 channels of the backbone's layer2"):
         Tracker(network, params=params).initialize(image, box)

@@ -18,7 +18,7 @@ class DCFParams:
       * ``feature_stride``: stride of the feature layer: 16 reads the backbone's layer3 (D3S's),
         8 its layer2 (finer cells: they tell a target from a look-alike beside it better, but
         lost accuracy on the yardstick's tuning parts; BENCHMARKS.md, "Look-alikes"; in no
-        preset: ``lite`` runs a layer2 DCF beside the layer3 one instead, ``LookalikeParams``).
+        preset; ``LookalikeParams`` runs a layer2 DCF beside the layer3 one instead).
         ``compressed_dim`` must not exceed that layer's channels (the lite
         backbones' layer2 has 40; a larger one is an error naming both).
     Model
@@ -112,6 +112,12 @@ class LookalikeParams:
     The other decisions (the peak's height, hard negatives, the gates) stay the layer3 DCF's.
     Not with ``TrackerParams.shared_backbone``: the real-time mode cannot pay a second filter
     (about 1.75x the DCF's cost, BENCHMARKS.md).
+
+    In no preset (opt-in: ``{"preset": "lite", "lookalike": {"enabled": true}}``). Chosen on
+    tuning material, where it kept two more look-alike crossings of eight at no cost, it did not
+    keep the held-out crossing it was built for (OTB Human3) and fired on a motorbike turning
+    over in the air (MotorRolling: second peaks on the background, one more failure);
+    BENCHMARKS.md, "A second DCF beside look-alikes".
     """
 
     enabled: bool = False
