@@ -61,7 +61,7 @@ def test_parameter_file_overrides_a_preset(tmp_path):
     "content, message",
     [
         ({"segmentation": {"min_area_ratoi": 0.4}}, r"segmentation: unknown keys min_area_ratoi \(known: search_area_factor"),
-        ({"tracker": {}}, r"unknown keys tracker \(known: preset, dcf, segmentation, absence, shared_backbone, search\)"),
+        ({"tracker": {}}, r"unknown keys tracker \(known: preset, dcf, segmentation, absence, shared_backbone, search, lookalike\)"),
         ({"preset": "fast"}, r"unknown preset 'fast'; known: d3s, stable-scale, lite"),
         ({"dcf": {"cg_iter": 2.5}}, r"dcf.cg_iter: expected an integer, got 2.5"),
         ({"segmentation": {"dcf_scale_check": 1}}, r"segmentation.dcf_scale_check: expected true or false"),

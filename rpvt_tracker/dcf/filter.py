@@ -51,8 +51,9 @@ class DCFFeatures(nn.Module):
         """Several levels of one backbone pass over ``patches`` (N, 3, S, S), each normalised:
         (N, C, S / stride, S / stride) per name."""
         x = ((patches / 255 - self.mean) / self.std).contiguous(memory_format=self.layout)
-        outputs = [self.trunk(chunk) for chunk in x.split(self.max_batch)]
-        return [self.normalize(torch.cat([getattr(out, name) for out in outputs])) for name in names]
+        # Only the asked levels are kept from each chunk (the others, conv1's above all, are large).
+        chunks = [[getattr(out, name) for name in names] for out in map(self.trunk, x.split(self.max_batch))]
+        return [self.normalize(torch.cat(level)) for level in zip(*chunks)]
 
     @staticmethod
     def normalize(level: torch.Tensor) -> torch.Tensor:
