@@ -39,3 +39,11 @@ def random_pair(batch: int = 2, size: int = 384, seed: int = 0) -> tuple[torch.T
     mask[:, :, size // 3 : 2 * size // 3, size // 4 : 3 * size // 4] = 1.0
     dist = torch.from_numpy(distance_map((size, size), (size / 2 - 1, size / 2 - 1)))
     return train, test, mask, dist.expand(batch, 1, size, size).contiguous()
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of (N, 4) x, y, w, h boxes (continuous extents), written out here (not the toolkit's)."""
+    w = np.clip(np.minimum(a[:, 0] + a[:, 2], b[:, 0] + b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
+    h = np.clip(np.minimum(a[:, 1] + a[:, 3], b[:, 1] + b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None)
+    inter = w * h
+    return inter / (a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter)

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import cv2
 import numpy as np
 import pytest
+from conftest import box_iou
 from PIL import Image
 
 from rpvt_tracker.cli import main
@@ -23,14 +24,6 @@ from rpvt_tracker.evaluation.tiny_datasets import SIZE, write_got10k, write_laso
 from rpvt_tracker.vot.published import GOT10K_TEST
 
 TRACKER = ["--weights", "rpvt-lite.pth", "--params", "lite", "--threads", "2", "--quiet"]
-
-
-def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of (N, 4) x, y, w, h boxes, written out here (not the toolkit's)."""
-    w = np.clip(np.minimum(a[:, 0] + a[:, 2], b[:, 0] + b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
-    h = np.clip(np.minimum(a[:, 1] + a[:, 3], b[:, 1] + b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None)
-    inter = w * h
-    return inter / (a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter)
 
 
 def got10k_bound(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -66,7 +59,7 @@ def test_got10k_val_scores_and_table(got10k_root, tmp_path, capsys):
         assert result.shape == (10, 4) and np.allclose(result[0], truth[0], atol=1e-3)
         # The toolkit's val protocol: frames after the first, where the target is visible.
         visible = cover[1:] > 0
-        ious.append(iou(got10k_bound(result[1:], *SIZE), got10k_bound(truth[1:], *SIZE))[visible])
+        ious.append(box_iou(got10k_bound(result[1:], *SIZE), got10k_bound(truth[1:], *SIZE))[visible])
         times = np.loadtxt(folder / f"{seq}_time.txt")
         rates.append(1 / times[times > 0])
     ious = np.concatenate(ious)
@@ -147,7 +140,7 @@ def test_lasot_scores_and_figure(tmp_path, capsys):
         # LaSOT's official evaluation: the frames flagged absent are dropped, the count stays 10.
         absent = (np.loadtxt(seq_dir / "full_occlusion.txt", delimiter=",") + np.loadtxt(seq_dir / "out_of_view.txt", delimiter=",")) > 0
         assert absent.sum() == (seq == "basketball-1")
-        ious, errors = iou(result, truth)[~absent], centre_error(result, truth)[~absent]
+        ious, errors = box_iou(result, truth)[~absent], centre_error(result, truth)[~absent]
         success.append([np.sum(ious > t) / 10 for t in np.linspace(0, 1, 21)])
         precision.append([np.sum(errors <= t) / 10 for t in range(51)])
         times = np.loadtxt(folder / "times" / f"{seq}_time.txt")

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import box_iou
 
 from rpvt_tracker.dcf import LookalikeParams, TwoLevelDCF
 from rpvt_tracker.dcf.lookalike import LookalikeSwitch
@@ -87,13 +88,6 @@ def test_parameters_and_their_errors(tmp_path):
         LookalikeParams(persist=0)
 
 
-def iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Overlap of two (x, y, w, h) boxes."""
-    w = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    return w * h / (a[2] * a[3] + b[2] * b[3] - w * h)
-
-
 def test_a_mirrored_passer_by_does_not_take_the_target():
     """Real frames (tests/data/lookalike: a DAVIS train-split walker, her mirrored copy crossing
     behind her, 60 frames), tracked from the first frame's box without resets. Without the rule
@@ -108,7 +102,7 @@ def test_a_mirrored_passer_by_does_not_take_the_target():
     for enabled in (True, False):
         tracker = Tracker(network, params=replace(lite, lookalike=replace(lite.lookalike, enabled=enabled)))
         tracker.initialize(frames[0], tuple(truth[0]))
-        overlaps[enabled] = np.array([iou(np.array(tracker.track(f).box), t) for f, t in zip(frames[1:], truth[1:])])
+        overlaps[enabled] = box_iou(np.array([tracker.track(f).box for f in frames[1:]]), truth[1:])
         if enabled:
             dcf = tracker._seq.dcf
             assert isinstance(dcf, TwoLevelDCF) and 10 <= dcf.fine_frames <= 50, dcf.fine_frames  # it handed over, and handed back

@@ -71,8 +71,7 @@ def test_dcf_on_layer2_follows_the_target(scene, preset):
     follows the car moving 12 px a frame."""
     image, box, network = scene
     base = PRESETS[preset]
-    # (``lite``'s second, layer2 DCF beside look-alikes needs a layer3 one: off here.)
-    params = replace(base, dcf=replace(base.dcf, feature_stride=8, kernel_size=4, compressed_dim=32), lookalike=LookalikeParams())
+    params = replace(base, dcf=replace(base.dcf, feature_stride=8, kernel_size=4, compressed_dim=32))
     tracker = Tracker(network, params=params)
     error = centre_error(tracker, image, box, [12.0 * k for k in range(1, 6)])
     assert tracker._seq.dcf.samples.shape[-2:] == (params.dcf.sample_size // 8,) * 2
@@ -83,7 +82,7 @@ def test_dcf_feature_stride_names_a_backbone_level(scene):
     with pytest.raises(ValueError, match="feature_stride must be one of \\[8, 16\\].*got 4"):
         DCFParams(feature_stride=4)
     image, box, network = scene  # the lite backbone's layer2 has 40 channels: 64 directions cannot be learnt
-    params = replace(PRESETS["lite"], dcf=replace(PRESETS["lite"].dcf, feature_stride=8), lookalike=LookalikeParams())
+    params = replace(PRESETS["lite"], dcf=replace(PRESETS["lite"].dcf, feature_stride=8))
     with pytest.raises(ValueError, match="compressed_dim 64 exceeds the 40 channels of the backbone's layer2"):
         Tracker(network, params=params).initialize(image, box)
     params = replace(PRESETS["lite"], lookalike=LookalikeParams(enabled=True, compressed_dim=64))  # the look-alike DCF's

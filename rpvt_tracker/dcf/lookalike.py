@@ -83,10 +83,6 @@ class TwoLevelDCF:
         self.fine_frames = 0  # frames localised by the fine DCF (for benchmarks)
         self._fine_sample: torch.Tensor | None = None  # this frame's, for ``update``
 
-    @property
-    def p(self) -> DCFParams:
-        return self.coarse.p
-
     def localize(
         self, image: torch.Tensor | None, pos: torch.Tensor, target_scale: float, target_sz: torch.Tensor,
         *, features: torch.Tensor | None = None,

@@ -115,12 +115,13 @@ class Tracker:
         cpu = self.device.type == "cpu"
         self._layout = torch.channels_last if cpu else torch.contiguous_format
         # .to(): its normalisation buffers are built on the CPU (the trunk is already on the device).
-        level = self.params.dcf.feature_level
-        self.dcf_features = DCFFeatures(backbone, max_batch=3 if cpu else 32, channels_last=cpu, level=level).to(self.device)
-        self._fine_features = None  # the look-alike DCF's level (LookalikeParams), same trunk
-        if self.params.lookalike.enabled:
-            fine_level = self.params.lookalike.fine(self.params.dcf).feature_level
-            self._fine_features = DCFFeatures(backbone, max_batch=3 if cpu else 32, channels_last=cpu, level=fine_level).to(self.device)
+        def features(level: str) -> DCFFeatures:
+            return DCFFeatures(backbone, max_batch=3 if cpu else 32, channels_last=cpu, level=level).to(self.device)
+
+        self.dcf_features = features(self.params.dcf.feature_level)
+        # The look-alike DCF's level (LookalikeParams), on the same trunk.
+        lookalike = self.params.lookalike
+        self._fine_features = features(lookalike.fine(self.params.dcf).feature_level) if lookalike.enabled else None
         size = self.params.segmentation.output_size
         centre = size / 2 - 1  # D3S's run-time grid is 1-based: one pixel off the training centre
         self._distance = torch.from_numpy(distance_map((size, size), (centre, centre)))[None, None].to(self.device)
