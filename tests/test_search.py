@@ -57,11 +57,42 @@ def test_redetection_finds_a_target_that_jumped_past_the_window(scene, preset, f
     car 0.4 of its sample away (64 px off), so the scene moves it further."""
     image, box, network = scene
     base = PRESETS[preset]
+    assert base.search.redetect_below > 0, f"{preset} no longer re-detects"
     jump = -fraction * math.sqrt(box[2] * box[3]) * base.dcf.search_area_scale
     plain = centre_error(Tracker(network, params=replace(base, search=SearchParams())), image, box, [jump])
-    redetected = centre_error(Tracker(network, params=replace(base, search=SearchParams(redetect_below=0.5))), image, box, [jump])
+    redetected = centre_error(Tracker(network, params=base), image, box, [jump])
     assert plain > box[2], f"the scene no longer tests anything: the plain search found the car ({plain:.0f} px off)"
     assert redetected < 0.05 * box[2], f"re-detection left the car {redetected:.0f} px off"
+
+
+@pytest.mark.parametrize("preset", ["lite", "lite-realtime"])
+def test_redetection_floor_refuses_a_fainter_match(scene, preset):
+    """``SearchParams.redetect_floor``: the car vanishes (inpainted away) and a faint copy of it
+    (70% blended into the background) appears as far as the jump above. Its peak beats the
+    vanished car's by the gain but stays under 0.8 of the recent peaks: without the floor the
+    box goes to the copy, with it the box stays where the car was."""
+    image, box, network = scene
+    x, y, w, h = box
+    base = PRESETS[preset]
+    mask = np.zeros(image.shape[:2], np.uint8)
+    mask[y : y + h, x : x + w] = 1
+    erased = cv2.inpaint(image, cv2.dilate(mask, np.ones((25, 25), np.uint8)), 5, cv2.INPAINT_TELEA)
+    jump = -(0.4 if preset == "lite" else 0.5) * math.sqrt(w * h) * base.dcf.search_area_scale
+    copy = moved(mask.astype(np.float32), jump)[..., None] * 0.7
+    faint = (erased * (1 - copy) + moved(image, jump) * copy).astype(np.uint8)
+
+    def final_offset(floor: float) -> float:
+        search = SearchParams(redetect_below=0.5, redetect_floor=floor)
+        tracker = Tracker(network, params=replace(base, search=search))
+        tracker.initialize(image, box)
+        for _ in range(5):
+            tracker.track(image)
+        for _ in range(3):
+            prediction = tracker.track(faint)
+        return prediction.box[0] + prediction.box[2] / 2 - (x + w / 2)
+
+    assert abs(final_offset(0.0) - jump) < 0.2 * w, "the scene no longer tests anything: without the floor the copy did not win"
+    assert abs(final_offset(0.8)) < 0.2 * w, "with the floor, a match fainter than the target's recent peaks took the box"
 
 
 @pytest.mark.parametrize("preset", ["lite", "lite-realtime"])

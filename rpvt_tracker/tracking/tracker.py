@@ -274,7 +274,8 @@ class Tracker:
             centres.append(torch.stack([c[0].clamp(0, h - 1), c[1].clamp(0, w - 1)]))
         found = seq.dcf.localize_around(im, centres, scale, seq.target_sz)
         best = max(range(len(found)), key=lambda i: found[i].max_score)
-        if found[best].max_score >= s.redetect_gain * loc.max_score:
+        peak = found[best].max_score
+        if peak >= s.redetect_gain * loc.max_score and peak >= s.redetect_floor * float(np.mean(seq.scores)):
             return centres[best], found[best]
         return None
 
