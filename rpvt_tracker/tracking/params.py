@@ -131,7 +131,8 @@ class SearchParams:
       A target that jumped past the window, or that the estimate slid off, is then found where a
       sample is centred on it. The floor asks the winner to look like the target as it has
       looked lately, not only better than a faltering peak: without it, in a wide search area,
-      background beside the target wins on frames where the target is merely blurred or occluded.
+      background beside an occluded target can win. It also refuses a target whose appearance
+      changed (blur, a turn) as it jumped, which the DCF then scores low wherever it is.
     * ``redetect_offset``: the neighbours' centres, as a fraction of the sample's side, in
       eight directions.
 
@@ -215,7 +216,7 @@ class TrackerParams:
 #: background won on an occluded truck (UAV123 truck4, accuracy 0.56 -> 0.40); with it, nothing
 #: changed at the normal frame rate (OTB and UAV123 tuning parts, the look-alike material, 12 DAVIS
 #: train-split sequences' J), and at 1/3 of the rate UAV123's tuning part failed once instead of
-#: three times (BENCHMARKS.md, "Re-detection in lite").
+#: three times; on the held-out parts no figure moved (BENCHMARKS.md, "Re-detection in lite").
 #: ``d3s-vots``, ``lite-vots``: the same, with absent targets reported (``AbsenceParams``), for
 #: the VOTS stacks.
 #: ``lite-realtime``: ``lite`` with one backbone pass a frame (``shared_backbone``) on a
@@ -226,7 +227,9 @@ class TrackerParams:
 #: leaving so narrow a search area (BENCHMARKS.md, "VOT-like video"). Its search re-detects
 #: (``SearchParams.redetect_below`` 0.5): on the tuning parts played at 1/2 and 1/3 of their frame
 #: rates (fast motion), the narrow crop failed 4 and 10 times, with re-detection once each; at the
-#: normal rate nothing changed (BENCHMARKS.md, "Re-detection").
+#: normal rate nothing changed (BENCHMARKS.md, "Re-detection"). It has no floor: in its narrow crop
+#: a target that jumped is seen small and blurred, and with ``lite``'s floor the tuning parts at
+#: 1/3 rate failed 6 times instead of 2.
 _STABLE_SCALE = SegmentationParams(min_area_ratio=0.5, dcf_scale_check=True)
 _LITE = TrackerParams(
     segmentation=replace(_STABLE_SCALE, mask_threshold=0.65, support=1.1, max_leak=0.02),
