@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from diagnose_vot import box_iou, boxes
+from diagnose_vot import boxes
 from peer import SHARED, TUNING, UAV_TUNING
-from reset_run import SKIP
+from reset_run import reset_run
 
 from rpvt_tracker.models import load_network
 from rpvt_tracker.tracking import PRESETS, Tracker
@@ -35,6 +35,18 @@ def on_target(pos: torch.Tensor, truth: np.ndarray) -> bool:
     """``pos`` (y, x) within the truth's (x, y, w, h) box, a pixel of slack."""
     x, y, w, h = truth
     return abs(float(pos[1]) - (x + w / 2)) < w / 2 + 1 and abs(float(pos[0]) - (y + h / 2)) < h / 2 + 1
+
+
+class Noted:
+    """``reset_run``'s view of a sequence: reading frame ``k`` (which is read only to be tracked
+    next) notes where the run is and the truth there, for the re-detection log."""
+
+    def __init__(self, seq: Sequence, truth: np.ndarray, name: str, stride: int, now: dict) -> None:
+        self.seq, self.truth, self.name, self.stride, self.now = seq, truth, name, stride, now
+
+    def read(self, k: int) -> np.ndarray:
+        self.now.update(where=(self.name, self.stride, k // self.stride), truth=self.truth[k])
+        return self.seq.read(k)
 
 
 def main() -> None:
@@ -65,18 +77,9 @@ def main() -> None:
     for root, names in parts:
         for name in names:
             seq = Sequence.open(root / name)
+            truth = boxes(seq)
             for stride in (1, 2, 3):
-                truth = boxes(seq)[::stride]
-                i = 0
-                while i < len(truth):
-                    tracker.initialize(seq.read(i * stride), tuple(truth[i]))
-                    i += 1
-                    while i < len(truth):
-                        now.update(where=(name, stride, i), truth=truth[i])
-                        if box_iou(np.asarray(tracker.track(seq.read(i * stride)).box), truth[i]) <= 0:
-                            i += SKIP
-                            break
-                        i += 1
+                reset_run(tracker, Noted(seq, truth, name, stride, now), truth, stride)
     kinds = []
     for name, stride, i, won, first, won_on, first_on in wins:
         kind = "rescue" if won_on and not first_on else "WRONG" if first_on and not won_on else "on target" if won_on else "both off"

@@ -215,9 +215,10 @@ class TrackerParams:
 #: Its search re-detects too (``SearchParams``: below 0.5 of the recent peaks, a neighbour's peak
 #: wins only if it reaches 0.8 of them). Without that floor, on the tuning parts, 3 of 34 wins
 #: took the estimate off the target and 2 rescued it; the floor refuses 2 of the 3 and 1 of the 2.
-#: With it, nothing changed at the normal frame rate (OTB and UAV123 tuning parts, the look-alike material, 12 DAVIS
-#: train-split sequences' J), and at 1/3 of the rate UAV123's tuning part failed once instead of
-#: three times; on the held-out parts no figure moved (BENCHMARKS.md, "Re-detection in lite").
+#: With it, nothing changed at the normal frame rate (OTB and UAV123 tuning parts, the look-alike
+#: material, 12 DAVIS train-split sequences' J), and at 1/3 of the rate UAV123's tuning part failed
+#: once instead of three times; on the held-out parts no figure moved (BENCHMARKS.md,
+#: "Re-detection in lite").
 #: ``d3s-vots``, ``lite-vots``: the same, with absent targets reported (``AbsenceParams``), for
 #: the VOTS stacks.
 #: ``lite-realtime``: ``lite`` with one backbone pass a frame (``shared_backbone``) on a
