@@ -2,8 +2,9 @@
 
 The filter's 16x16 response is upsampled to the 256x256 sample grid by trigonometric (Fourier
 series) interpolation, as ATOM does: its one-sided spectrum is re-centred with the Nyquist
-row duplicated at both ends, shifted by half a cell for the even kernel, zero-padded and
-inverse-transformed. The result has zero displacement at index [0, 0] (FFT order).
+row duplicated at both ends, shifted so that zero displacement is at index 0 (ATOM's
+``pi * (1 - (kernel % 2) / s)`` phase), zero-padded and inverse-transformed. The result has
+zero displacement at index [0, 0] (FFT order).
 """
 
 from __future__ import annotations
@@ -20,10 +21,18 @@ def interpolate_scores(scores: torch.Tensor, output_size: int, kernel_size: int)
     ky = torch.arange(-(sh // 2), sh // 2 + 1, device=scores.device)  # Nyquist row at both ends
     kx = torch.arange(0, sw // 2 + 1, device=scores.device)
     rows = spec[:, :, ky % sh]  # (N, 1, 2*(sh//2)+1, sw//2+1)
-    # Half-cell shift for even kernels (exp(i*pi*k) = (-1)^k); odd kernels need none.
+    # Move the zero displacement from the grid's middle (where the labels put it: cell s/2 for
+    # an even kernel, whose 'same' correlation is centred half a cell early, and the point
+    # (s-1)/2 between cells for an odd one) to index 0: a shift of s/2 cells, or (s-1)/2.
+    # The phase per frequency k is exp(i * pi * (1 - (kernel % 2) / s) * k); for the even
+    # kernel that is (-1)^k, kept as an exact sign (D3S's scores, to the last bit).
     if kernel_size % 2 == 0:
         sign = 1.0 - 2.0 * ((ky[:, None] + kx[None, :]) % 2).to(scores.dtype)
         rows = rows * sign
+    else:
+        fy, fx = math.pi * (1 - 1 / sh), math.pi * (1 - 1 / sw)
+        phase = fy * ky[:, None].to(torch.float64) + fx * kx[None, :].to(torch.float64)
+        rows = rows * torch.polar(torch.ones_like(phase), phase).to(rows.dtype)
     full = torch.zeros(n, 1, output_size, output_size // 2 + 1, dtype=spec.dtype, device=scores.device)
     full[:, :, ky % output_size, : kx.numel()] = rows
     return torch.fft.irfft2(full, s=(output_size, output_size)) * (output_size * output_size)
