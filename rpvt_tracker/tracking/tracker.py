@@ -332,23 +332,36 @@ class Tracker:
                 if sp.dcf_scale_check and abs(proposed / old - 1) > 1e-3:
                     # The DCF must prefer the new scale too: a mask that leaks (or collapses)
                     # by a little every frame would otherwise walk the scale away unopposed.
-                    # Both views are centred where the localisation sampled, with the same
-                    # filter, so its peak is the old scale's and one more sample suffices.
-                    view_pos, view_scale, view_peak = dcf_view
-                    im = self._to_tensor(image) if im is None else im
-                    if view_scale == old:
-                        at_old, (at_new,) = view_peak, seq.dcf.peaks(im, view_pos, [proposed])
-                    else:  # the scale was clamped to its bounds since the localisation
-                        at_old, at_new = seq.dcf.peaks(im, view_pos, [old, proposed])
+                    at_old, at_new = self._dcf_peaks(seq, image, im, dcf_view, [old, proposed])
                     if at_new < at_old:
                         proposed = old
                 seq.target_scale = proposed
+        if leaking and sp.leak_scale_step > 0 and uncertainty < sp.uncertainty_scale:
+            # The mask may not move the scale; without this the scale of a small target, whose
+            # mask spills past the window on most frames, would never move at all.
+            old = seq.target_scale
+            scales = [old, old * (1 - sp.leak_scale_step), old * (1 + sp.leak_scale_step)]
+            peaks = self._dcf_peaks(seq, image, im, dcf_view, scales)
+            seq.target_scale = float(np.float32(scales[int(np.argmax(peaks))]))  # a tie keeps the old one
         if ratio < sp.pixels_ratio_position and not leaking:
             centre_xy = seg.box.mean(axis=0)
             seq.pos = torch.tensor([centre_xy[1], centre_xy[0]], dtype=torch.float32)
         if ratio < sp.pixels_ratio_output:
             return seg
         return None
+
+    def _dcf_peaks(
+        self, seq: TargetState, image: np.ndarray, im: torch.Tensor | None, dcf_view: tuple[torch.Tensor, float, float], scales: list[float],
+    ) -> list[float]:
+        """The DCF's windowed peak at the localisation's centre for each of ``scales``, the
+        first of which is the state's. All views are centred where the localisation sampled,
+        with the same filter, so when it sampled at the state's scale its peak is the first
+        one's and only the others need a (batched) sample."""
+        view_pos, view_scale, view_peak = dcf_view
+        im = self._to_tensor(image) if im is None else im
+        if view_scale == scales[0]:
+            return [view_peak] + seq.dcf.peaks(im, view_pos, scales[1:])
+        return seq.dcf.peaks(im, view_pos, scales)  # the scale was clamped since the localisation
 
     @staticmethod
     def _prediction(
