@@ -67,6 +67,20 @@ def test_parameter_file_overrides_a_preset(tmp_path):
         ({"segmentation": {"dcf_scale_check": 1}}, r"segmentation.dcf_scale_check: expected true or false"),
         ({"segmentation": {"scale_change_limits": [0.9]}}, r"scale_change_limits: expected a list of 2 values"),
         ([1, 2], r"must be a JSON object, got list"),
+        # Values of the right type but out of range: each used to fail deep inside the DCF or
+        # the tracker with a message naming neither (kernel 0, memory 0, skipping 0), or to run
+        # on silently (a negative search area, a learning rate over 1, a 250-pixel sample).
+        ({"dcf": {"kernel_size": 0}}, r": dcf.kernel_size must be 1 to the sample's 16 cells, got 0"),
+        ({"dcf": {"sample_size": 250}}, r": dcf.sample_size must be a positive multiple of feature_stride 16, got 250"),
+        ({"dcf": {"search_area_scale": -1}}, r": dcf.search_area_scale must be positive, got -1.0"),
+        ({"dcf": {"learning_rate": 1.5}}, r": dcf.learning_rate and hard_negative_learning_rate must be in \[0, 1\), got 1.5"),
+        ({"dcf": {"train_skipping": 0}}, r": dcf.train_skipping must be at least 1"),
+        ({"dcf": {"sample_memory_size": 0}}, r": dcf.sample_memory_size must be at least 1"),
+        ({"segmentation": {"output_size": 100}}, r": segmentation.output_size must be a positive multiple of 16"),
+        ({"segmentation": {"score_history": 0}}, r": segmentation.score_history and area_history must be at least 1"),
+        ({"segmentation": {"scale_change_limits": [1.05, 0.95]}}, r": segmentation.scale_change_limits must be \(low, high\)"),
+        ({"segmentation": {"max_leak": 2}}, r": segmentation.max_leak must be in \[0, 1\], got 2"),
+        ({"search": {"redetect_gain": 0}}, r": search.redetect_below and redetect_floor must not be negative"),
     ],
 )
 def test_bad_parameter_files_are_named(tmp_path, content, message):

@@ -78,6 +78,30 @@ class DCFParams:
     def __post_init__(self) -> None:
         if self.feature_stride not in FEATURE_LEVELS:
             raise ValueError(f"dcf.feature_stride must be one of {sorted(FEATURE_LEVELS)} (backbone layer2 or layer3), got {self.feature_stride}")
+        # Values outside these ranges do not fail where they are used: a negative search area
+        # squares to a positive one, a learning rate over 1 weighs the memory negatively, a
+        # sample that is not a whole number of cells is cut to one the backbone does not give.
+        checks = (
+            (self.sample_size > 0 and self.sample_size % self.feature_stride == 0,
+             f"sample_size must be a positive multiple of feature_stride {self.feature_stride}, got {self.sample_size}"),
+            (self.search_area_scale > 0, f"search_area_scale must be positive, got {self.search_area_scale}"),
+            (self.compressed_dim >= 1, f"compressed_dim must be at least 1, got {self.compressed_dim}"),
+            (1 <= self.kernel_size <= max(self.feature_size, 1),
+             f"kernel_size must be 1 to the sample's {self.feature_size} cells, got {self.kernel_size}"),
+            (self.output_sigma_factor > 0 and self.filter_reg > 0 and self.projection_reg >= 0,
+             "output_sigma_factor and filter_reg must be positive and projection_reg not negative, got "
+             f"{self.output_sigma_factor}, {self.filter_reg}, {self.projection_reg}"),
+            (self.init_gn_iter >= 1 and self.init_cg_iter >= self.init_gn_iter and self.cg_iter >= 0 and self.hard_negative_cg_iter >= 0,
+             "init_gn_iter must be at least 1, init_cg_iter at least init_gn_iter, cg_iter and hard_negative_cg_iter not negative, got "
+             f"{self.init_gn_iter}, {self.init_cg_iter}, {self.cg_iter}, {self.hard_negative_cg_iter}"),
+            (self.train_skipping >= 1, f"train_skipping must be at least 1 (frames), got {self.train_skipping}"),
+            (self.sample_memory_size >= 1, f"sample_memory_size must be at least 1, got {self.sample_memory_size}"),
+            (0 <= self.learning_rate < 1 and 0 <= self.hard_negative_learning_rate < 1,
+             f"learning_rate and hard_negative_learning_rate must be in [0, 1), got {self.learning_rate} and {self.hard_negative_learning_rate}"),
+        )
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(f"dcf.{message}")
 
     @property
     def feature_size(self) -> int:

@@ -99,6 +99,26 @@ class SegmentationParams:
     box_area_ratio: tuple[float, float] = (0.1, 2.5)
     mask_dilation: int = 7
 
+    def __post_init__(self) -> None:
+        lo, hi = self.scale_change_limits
+        checks = (
+            (self.search_area_factor > 0, f"search_area_factor must be positive, got {self.search_area_factor}"),
+            (self.output_size > 0 and self.output_size % 16 == 0,
+             f"output_size must be a positive multiple of 16 (the network's stride), got {self.output_size}"),
+            (0 < self.mask_threshold < 1 and 0 < self.init_mask_threshold < 1,
+             f"mask_threshold and init_mask_threshold must be in (0, 1), got {self.mask_threshold} and {self.init_mask_threshold}"),
+            (self.score_history >= 1 and self.area_history >= 1,
+             f"score_history and area_history must be at least 1 frame, got {self.score_history} and {self.area_history}"),
+            (0 < lo <= 1 <= hi, f"scale_change_limits must be (low, high) with 0 < low <= 1 <= high, got {self.scale_change_limits}"),
+            (self.support >= 0, f"support must be 0 (off) or positive, got {self.support}"),
+            (0 <= self.max_leak <= 1, f"max_leak must be in [0, 1], got {self.max_leak}"),
+            (0 <= self.leak_scale_step < 1, f"leak_scale_step must be in [0, 1), got {self.leak_scale_step}"),
+            (self.mask_dilation >= 1, f"mask_dilation must be at least 1 pixel, got {self.mask_dilation}"),
+        )
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(f"segmentation.{message}")
+
 
 @dataclass(frozen=True)
 class AbsenceParams:
@@ -154,6 +174,13 @@ class SearchParams:
     redetect_offset: float = 0.5
     redetect_gain: float = 1.2
     redetect_floor: float = 0.0
+
+    def __post_init__(self) -> None:
+        if min(self.redetect_below, self.redetect_floor) < 0 or self.redetect_offset <= 0 or self.redetect_gain <= 0:
+            raise ValueError(
+                "search.redetect_below and redetect_floor must not be negative, redetect_offset and redetect_gain must be positive, got "
+                f"{self.redetect_below}, {self.redetect_floor}, {self.redetect_offset}, {self.redetect_gain}"
+            )
 
 
 @dataclass(frozen=True)
@@ -350,6 +377,9 @@ def _override(base: Any, values: Any, where: str) -> Any:
     try:
         return replace(base, **changes)
     except (TypeError, ValueError) as err:
+        path, section = where.rsplit(": ", 1)
+        if str(err).startswith(f"{section}."):  # the message names the section's field already
+            raise ValueError(f"tracker parameters {path}: {err}") from None
         raise ValueError(f"tracker parameters {where}: {err}") from None
 
 
