@@ -265,9 +265,9 @@ class TrackerParams:
 #: 256-pixel crop 10/3 x the target's size (the target 77 pixels a side, against the 96 of the
 #: 384-pixel, 4x crop the heads were trained on); the DCF's sample is that crop, and the DCF
 #: scale check is off, and so is the DCF's scale on leaking frames (each costs a second backbone
-#: pass). 2.4x faster than ``lite`` on a 2-core
-#: CPU. The crop was 8/3 x the target until the VOT-like yardstick showed small, fast targets
-#: leaving so narrow a search area (BENCHMARKS.md, "VOT-like video"). Its search re-detects
+#: pass; the latter also lost accuracy on its tuning runs). 2.4x faster than ``lite`` on a
+#: 2-core CPU. The crop was 8/3 x the target until the VOT-like yardstick showed small, fast
+#: targets leaving so narrow a search area (BENCHMARKS.md, "VOT-like video"). Its search re-detects
 #: (``SearchParams.redetect_below`` 0.5): on the tuning parts played at 1/2 and 1/3 of their frame
 #: rates (fast motion), the narrow crop failed 4 and 10 times, with re-detection once each; at the
 #: normal rate nothing changed (BENCHMARKS.md, "Re-detection"). It has no floor: in its narrow crop
