@@ -9,6 +9,11 @@ accuracy is the mean overlap over tracked frames, the first 10 after each initia
 out (burn-in). Boxes are axis-aligned (the tracker reports those after a rectangle).
 ``--stride K`` plays every K-th frame only: the same targets moving K times as far a frame,
 which is how the tuning parts were made to test fast motion (BENCHMARKS.md, "Re-detection").
+``--polygons`` starts the tracker from polygon ground truth, as VOT2016-2018's rotated boxes do
+(the tracker then answers rotated boxes), and measures overlap between the polygons, rasterised
+inside the image. Tuning material for it: DAVIS train-split sequences written as VOT sequences
+with rotated boxes (``rpvt_tracker.vot.davis.convert_davis(..., region="polygon")``;
+BENCHMARKS.md, "Where the default still loses").
 
     python benchmarks/reset_run.py --root .bench/uav123 --sequences boat1,person12 --params lite,my.json [--stride 3]
 """
@@ -19,6 +24,7 @@ import argparse
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from diagnose_vot import box_iou, boxes
@@ -32,18 +38,37 @@ ROOT = Path(__file__).resolve().parents[1]
 SKIP, BURN_IN = 5, 10
 
 
-def reset_run(tracker: Tracker, seq: Sequence, truth: np.ndarray, stride: int = 1) -> tuple[int, list[float], list[int]]:
+def polygon_iou(a: np.ndarray, b: np.ndarray, shape: tuple[int, int]) -> float:
+    """Polygons (N, 2) (x, y), each filled inside an image of ``shape`` (H, W)."""
+    filled = []
+    for poly in (a, b):
+        canvas = np.zeros(shape, np.uint8)
+        cv2.fillPoly(canvas, [np.round(poly).astype(np.int32)], 1)
+        filled.append(canvas.astype(bool))
+    union = np.count_nonzero(filled[0] | filled[1])
+    return np.count_nonzero(filled[0] & filled[1]) / union if union else 0.0
+
+
+def reset_run(
+    tracker: Tracker, seq: Sequence, truth: np.ndarray | list[np.ndarray], stride: int = 1, polygons: bool = False
+) -> tuple[int, list[float], list[int]]:
     """Failures, the accuracy's overlaps, and the frames that failed (indices into the played
-    frames, every ``stride``-th of the sequence's)."""
+    frames, every ``stride``-th of the sequence's). ``truth``: (N, 4) boxes, or with
+    ``polygons`` one (K, 2) polygon a frame."""
     truth = truth[::stride]
     n, overlaps, failed = len(truth), [], []
     i = 0
     while i < n:
-        tracker.initialize(seq.read(i * stride), tuple(truth[i]))
+        tracker.initialize(seq.read(i * stride), truth[i] if polygons else tuple(truth[i]))
         start = i
         i += 1
         while i < n:
-            o = box_iou(np.asarray(tracker.track(seq.read(i * stride)).box), truth[i])
+            image = seq.read(i * stride)
+            answer = tracker.track(image)
+            if polygons:
+                o = polygon_iou(answer.polygon, truth[i], image.shape[:2])
+            else:
+                o = box_iou(np.asarray(answer.box), truth[i])
             if o <= 0:
                 failed.append(i)
                 i += SKIP
@@ -54,6 +79,20 @@ def reset_run(tracker: Tracker, seq: Sequence, truth: np.ndarray, stride: int = 
     return len(failed), overlaps, failed
 
 
+def polygons(seq: Sequence) -> list[np.ndarray]:
+    """One (K, 2) (x, y) polygon a frame; a rectangle as its 4 corners."""
+    from rpvt_tracker.geometry.regions import Polygon, region_bounds
+
+    out = []
+    for region in seq.groundtruth:
+        if isinstance(region, Polygon):
+            out.append(np.asarray(region.points, np.float64))
+        else:
+            x, y, w, h = region_bounds(region)
+            out.append(np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]]))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--root", default=str(SHARED / "data" / "box-video"))
@@ -62,6 +101,7 @@ def main() -> None:
     parser.add_argument("--params", default="lite", help="comma-separated presets or .json override files")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--stride", type=int, default=1, help="play every K-th frame only (fast motion)")
+    parser.add_argument("--polygons", action="store_true", help="start from polygon ground truth, score polygon overlap")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     network = load_network(args.weights)
@@ -70,7 +110,8 @@ def main() -> None:
         total_f, total_o, t0 = 0, [], time.perf_counter()
         for name in args.sequences.split(","):
             seq = Sequence.open(Path(args.root) / name)
-            f, o, frames = reset_run(tracker, seq, boxes(seq), args.stride)
+            truth = polygons(seq) if args.polygons else boxes(seq)
+            f, o, frames = reset_run(tracker, seq, truth, args.stride, args.polygons)
             total_f += f
             total_o += o
             print(f"{spec:>24} {name:>12}: failures {f:2d}  accuracy {np.mean(o) if o else 0:.3f}  at {frames}", flush=True)
