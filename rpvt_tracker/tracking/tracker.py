@@ -76,6 +76,7 @@ class TargetState:
     scores: list[float] = field(default_factory=lambda: [1.0])
     frame: int = 0
     presence: Presence = field(default_factory=Presence)
+    from_mask: bool = False  # started from a mask (VOT2020, VOTS), not a box or polygon
 
 
 class Tracker:
@@ -182,7 +183,7 @@ class Tracker:
         return TargetState(
             image_shape=image.shape[:2], pos=pos, target_sz=target_sz, target_scale=scale, base_target_sz=base,
             min_scale=float(torch.max(10 / base)), max_scale=float(torch.min(image_sz / base)),
-            rotated=geo.rotated, dcf=dcf, template=template, mask_areas=[float(np.sum(train_mask))],
+            rotated=geo.rotated, dcf=dcf, template=template, mask_areas=[float(np.sum(train_mask))], from_mask=geo.from_mask,
         )
 
     @torch.inference_mode()
@@ -329,7 +330,8 @@ class Tracker:
             if new_scale > sp.min_scale and abs(new_scale - old) / old < sp.max_relative_scale_change:
                 lo, hi = sp.scale_change_limits
                 proposed = max(old * lo, min(old * hi, new_scale))
-                if sp.dcf_scale_check and abs(proposed / old - 1) > 1e-3:
+                check = sp.dcf_scale_check or (sp.polygon_dcf_scale_check and seq.rotated and not seq.from_mask)
+                if check and abs(proposed / old - 1) > 1e-3:
                     # The DCF must prefer the new scale too: a mask that leaks (or collapses)
                     # by a little every frame would otherwise walk the scale away unopposed.
                     at_old, at_new = self._dcf_peaks(seq, image, im, dcf_view, [old, proposed])
