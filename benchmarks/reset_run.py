@@ -24,12 +24,12 @@ import argparse
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 from diagnose_vot import box_iou, boxes
 from peer import SHARED, TUNING
 
+from rpvt_tracker.geometry.regions import Polygon, Region, rasterize
 from rpvt_tracker.models import load_network
 from rpvt_tracker.tracking import Tracker, tracker_params
 from rpvt_tracker.tracking.sequence import Sequence
@@ -38,23 +38,20 @@ ROOT = Path(__file__).resolve().parents[1]
 SKIP, BURN_IN = 5, 10
 
 
-def polygon_iou(a: np.ndarray, b: np.ndarray, shape: tuple[int, int]) -> float:
-    """Polygons (N, 2) (x, y), each filled inside an image of ``shape`` (H, W)."""
-    filled = []
-    for poly in (a, b):
-        canvas = np.zeros(shape, np.uint8)
-        cv2.fillPoly(canvas, [np.round(poly).astype(np.int32)], 1)
-        filled.append(canvas.astype(bool))
-    union = np.count_nonzero(filled[0] | filled[1])
-    return np.count_nonzero(filled[0] & filled[1]) / union if union else 0.0
+def region_iou(answer: np.ndarray, truth: Region, shape: tuple[int, int]) -> float:
+    """The answer's polygon (N, 2) (x, y) against a ground-truth region, both rasterised inside
+    an image of ``shape`` (H, W) as the tracker fills regions (``geometry.rasterize``)."""
+    a, b = rasterize(Polygon(answer), shape), rasterize(truth, shape)
+    union = np.count_nonzero(a | b)
+    return np.count_nonzero(a & b) / union if union else 0.0
 
 
 def reset_run(
-    tracker: Tracker, seq: Sequence, truth: np.ndarray | list[np.ndarray], stride: int = 1, polygons: bool = False
+    tracker: Tracker, seq: Sequence, truth: np.ndarray | list[Region], stride: int = 1, polygons: bool = False
 ) -> tuple[int, list[float], list[int]]:
     """Failures, the accuracy's overlaps, and the frames that failed (indices into the played
     frames, every ``stride``-th of the sequence's). ``truth``: (N, 4) boxes, or with
-    ``polygons`` one (K, 2) polygon a frame."""
+    ``polygons`` the sequence's own regions (``Sequence.groundtruth``)."""
     truth = truth[::stride]
     n, overlaps, failed = len(truth), [], []
     i = 0
@@ -66,7 +63,7 @@ def reset_run(
             image = seq.read(i * stride)
             answer = tracker.track(image)
             if polygons:
-                o = polygon_iou(answer.polygon, truth[i], image.shape[:2])
+                o = region_iou(answer.polygon, truth[i], image.shape[:2])
             else:
                 o = box_iou(np.asarray(answer.box), truth[i])
             if o <= 0:
@@ -77,20 +74,6 @@ def reset_run(
                 overlaps.append(o)
             i += 1
     return len(failed), overlaps, failed
-
-
-def polygons(seq: Sequence) -> list[np.ndarray]:
-    """One (K, 2) (x, y) polygon a frame; a rectangle as its 4 corners."""
-    from rpvt_tracker.geometry.regions import Polygon, region_bounds
-
-    out = []
-    for region in seq.groundtruth:
-        if isinstance(region, Polygon):
-            out.append(np.asarray(region.points, np.float64))
-        else:
-            x, y, w, h = region_bounds(region)
-            out.append(np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]]))
-    return out
 
 
 def main() -> None:
@@ -110,7 +93,7 @@ def main() -> None:
         total_f, total_o, t0 = 0, [], time.perf_counter()
         for name in args.sequences.split(","):
             seq = Sequence.open(Path(args.root) / name)
-            truth = polygons(seq) if args.polygons else boxes(seq)
+            truth = list(seq.groundtruth) if args.polygons else boxes(seq)
             f, o, frames = reset_run(tracker, seq, truth, args.stride, args.polygons)
             total_f += f
             total_o += o
