@@ -13,6 +13,8 @@ behind it. Ground truth: the object's own box. Written as VOT sequence folders (
 another sequence's object (``PASSERS``, from the same eight: a different person, or the other
 animal), scaled to the object's height, its bottom on the object's, at its own frame's pose.
 It tells a look-alike that looks the same from one that only walks the same path.
+``--passer-by --in-front`` (default ``.bench/passerby-front``) pastes the passer-by over the
+object: an occlusion by someone else, as Human3's passer-by walks in front of its target.
 
     python benchmarks/lookalike.py [--out .bench/lookalike] [--frames 60] [--passer-by]
     python benchmarks/lookalike.py --sequences lucia --scale 0.5 --quality 70 --out tests/data/lookalike
@@ -60,10 +62,12 @@ def with_lookalike(image: np.ndarray, mask: np.ndarray, dx: int) -> np.ndarray:
     return out
 
 
-def with_passer(image: np.ndarray, mask: np.ndarray, other: np.ndarray, other_mask: np.ndarray, dx: int) -> np.ndarray:
+def with_passer(
+    image: np.ndarray, mask: np.ndarray, other: np.ndarray, other_mask: np.ndarray, dx: int, in_front: bool = False,
+) -> np.ndarray:
     """``image`` (H, W, 3) with the object of ``other_mask`` cut from ``other``, scaled to the
     height of the object of ``mask``, pasted with its bottom on that object's and its centre
-    ``dx`` pixels to the side of it, behind the object itself."""
+    ``dx`` pixels to the side of it, behind the object itself (``in_front``: over it)."""
     x0, y0, x1, y1 = box_of(mask)
     a0, b0, a1, b1 = box_of(other_mask)
     k = (y1 - y0) / (b1 - b0)
@@ -74,7 +78,8 @@ def with_passer(image: np.ndarray, mask: np.ndarray, other: np.ndarray, other_ma
     inside = (ty >= 0) & (ty < image.shape[0]) & (tx >= 0) & (tx < image.shape[1])
     out = image.copy()
     out[ty[inside], tx[inside]] = patch[ys[inside], xs[inside]]
-    out[mask] = image[mask]  # the target in front
+    if not in_front:
+        out[mask] = image[mask]  # the target in front
     return out
 
 
@@ -86,8 +91,11 @@ def read_sequence(sequence: str, frames: int) -> tuple[list[Path], list[np.ndarr
     return images, [cv2.imread(str(DAVIS_TRAIN / "Annotations" / "480p" / sequence / f"{p.stem}.png"), 0) > 0 for p in images]
 
 
-def build(sequence: str, out: Path, frames: int, start: float, passer_by: bool = False, scale: float = 1.0, quality: int = 90) -> int:
-    """Writes ``out/sequence``; ``scale`` resizes the composed frames (and the boxes), ``quality``
+def build(
+    sequence: str, out: Path, frames: int, start: float, passer_by: bool = False, scale: float = 1.0, quality: int = 90,
+    in_front: bool = False,
+) -> int:
+    """Writes ``out/sequence``; ``in_front``: the passer-by occludes the object; ``scale`` resizes the composed frames (and the boxes), ``quality``
     is the JPEG quality (tests/data/lookalike: 0.5 and 70, to ship)."""
     images, masks = read_sequence(sequence, frames)
     if passer_by:
@@ -101,7 +109,7 @@ def build(sequence: str, out: Path, frames: int, start: float, passer_by: bool =
         dx = int(round(width * start * (1 - 2 * i / max(1, n - 1))))
         if passer_by:  # the passer-by at its own frame i (its last, if its sequence is shorter)
             j = min(i, len(passer_images) - 1)
-            image = with_passer(cv2.imread(str(path)), mask, cv2.imread(str(passer_images[j])), passer_masks[j], dx)
+            image = with_passer(cv2.imread(str(path)), mask, cv2.imread(str(passer_images[j])), passer_masks[j], dx, in_front)
         else:
             image = with_lookalike(cv2.imread(str(path)), mask, dx)
         if scale != 1.0:
@@ -121,12 +129,17 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--start", type=float, default=1.5, help="the copy's first offset, in object widths")
     parser.add_argument("--passer-by", action="store_true", help="another sequence's object crosses (PASSERS), not a mirrored copy")
+    parser.add_argument("--in-front", action="store_true", help="with --passer-by: the passer-by crosses in front, occluding the object")
     parser.add_argument("--scale", type=float, default=1.0, help="resize the composed frames and boxes (tests/data/lookalike: 0.5)")
     parser.add_argument("--quality", type=int, default=90, help="JPEG quality (tests/data/lookalike: 70)")
     args = parser.parse_args()
-    out = args.out or ROOT / ".bench" / ("passerby" if args.passer_by else "lookalike")
+    if args.in_front and not args.passer_by:
+        parser.error("--in-front needs --passer-by (a mirrored copy over the object would hide the only difference)")
+    default = "passerby-front" if args.in_front else "passerby" if args.passer_by else "lookalike"
+    out = args.out or ROOT / ".bench" / default
     for name in args.sequences.split(","):
-        print(f"{name}: {build(name, out, args.frames, args.start, args.passer_by, args.scale, args.quality)} frames", flush=True)
+        n = build(name, out, args.frames, args.start, args.passer_by, args.scale, args.quality, args.in_front)
+        print(f"{name}: {n} frames", flush=True)
 
 
 if __name__ == "__main__":

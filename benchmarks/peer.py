@@ -21,6 +21,9 @@ the no-reset mean IoU (``unsupervised``). Parts (each its own workspace under ``
   itself. Tuning only; it shows how the peers fare on the same event.
 * ``passerby``: its control (``benchmarks/lookalike.py --passer-by``, ``.bench/passerby``): the
   same objects crossed by another sequence's object instead of a copy. Tuning only.
+* ``passerby-front``: the same passers-by crossing in front, occluding the object
+  (``benchmarks/lookalike.py --passer-by --in-front --frames 40``, ``.bench/passerby-front``), as
+  Human3's passer-by does. Tuning only.
 * ``bag``: the real VOT2016 sequence ``bag`` (``shared/data/vot-bag``, rotated boxes).
 * ``davis``: the three held-out DAVIS 2016 sequences, as rotated boxes
   (``rpvt workspace vot2018/shortterm-davis``).
@@ -57,7 +60,7 @@ HELD_OUT = ("Crossing", "DragonBaby", "Human3", "MotorRolling")
 UAV_TUNING = ("boat1", "person12", "truck4", "wakeboard10")
 UAV_HELD_OUT = ("building4", "person11", "wakeboard7")
 LOOKALIKE = ("hike", "lucia", "tennis", "kite-walk", "stroller", "rollerblade", "bear", "flamingo")
-PARTS = ("tuning", "held-out", "uav-tuning", "uav-held-out", "lookalike", "passerby", "bag", "davis")
+PARTS = ("tuning", "held-out", "uav-tuning", "uav-held-out", "lookalike", "passerby", "passerby-front", "bag", "davis")
 PEER_INIS = ("nanotrack/nanotrack.ini", "fear/fear.ini", "csrt/csrt.ini")
 TRACKERS = ("nanotrack-v3", "fear-xs", "csrt", "RPVT-lite", "RPVT-lite-realtime", "D3S-lite", "D3S-MS-lite", "Static")
 #: VOT2018's stack (reset-based, 5 frames skipped after a failure, accuracy burn-in 10, EAO over
@@ -81,7 +84,7 @@ experiments:
 
 
 def make_workspace(
-    part: str, out: Path, peers: Path, box_video: Path, vot_bag: Path, uav: Path, lookalike: Path, passerby: Path
+    part: str, out: Path, peers: Path, box_video: Path, vot_bag: Path, uav: Path, composites: dict[str, Path]
 ) -> Path:
     """A fresh workspace for ``part`` under ``out``: sequences, stack, the project's and the peers' trackers."""
     ws = out / part
@@ -97,14 +100,13 @@ def make_workspace(
             "held-out": (box_video, HELD_OUT),
             "uav-tuning": (uav, UAV_TUNING),
             "uav-held-out": (uav, UAV_HELD_OUT),
-            "lookalike": (lookalike, LOOKALIKE),
-            "passerby": (passerby, LOOKALIKE),
+            **{name: (folder, LOOKALIKE) for name, folder in composites.items()},
         }[part]
         for name in names:
             shutil.copytree(source / name, ws / "sequences" / name)
         (ws / "sequences" / "list.txt").write_text("".join(n + "\n" for n in names))
     low, high = 100, 356
-    if part in ("davis", "lookalike", "passerby"):  # short sequences: EAO over 10-90% of the shortest
+    if part == "davis" or part in composites:  # short sequences: EAO over 10-90% of the shortest
         frames = min(len(list(p.glob("color/*.jpg"))) for p in (ws / "sequences").iterdir() if p.is_dir())
         low, high = round(0.1 * frames), round(0.9 * frames)
     (ws / "stack.yaml").write_text(STACK.format(title=part, low=low, high=high))
@@ -192,6 +194,10 @@ def main() -> None:
     parser.add_argument("--uav", default=str(ROOT / ".bench" / "uav123"), help="built by benchmarks/uav123.py")
     parser.add_argument("--lookalike", default=str(ROOT / ".bench" / "lookalike"), help="built by benchmarks/lookalike.py")
     parser.add_argument("--passerby", default=str(ROOT / ".bench" / "passerby"), help="built by benchmarks/lookalike.py --passer-by")
+    parser.add_argument(
+        "--passerby-front", default=str(ROOT / ".bench" / "passerby-front"),
+        help="built by benchmarks/lookalike.py --passer-by --in-front --frames 40",
+    )
     parser.add_argument("--resume", action="store_true", help="keep the workspaces and results under --out (the toolkit skips finished runs)")
     args = parser.parse_args()
     parts, trackers = args.parts.split(","), args.trackers.split(",")
@@ -199,21 +205,22 @@ def main() -> None:
     if unknown:
         sys.exit(f"peer.py: unknown part(s) {', '.join(sorted(unknown))}; known: {', '.join(PARTS)}")
     peers, box_video, vot_bag, uav = Path(args.peers), Path(args.box_video), Path(args.vot_bag), Path(args.uav)
-    lookalike, passerby = Path(args.lookalike), Path(args.passerby)
+    composites = {"lookalike": Path(args.lookalike), "passerby": Path(args.passerby), "passerby-front": Path(args.passerby_front)}
+    builds = {"lookalike": "benchmarks/lookalike.py", "passerby": "benchmarks/lookalike.py --passer-by",
+              "passerby-front": "benchmarks/lookalike.py --passer-by --in-front --frames 40"}
     needed = [peers / ini for ini in PEER_INIS] + [box_video / "list.txt", vot_bag / "list.txt"]
     if any(p.startswith("uav") for p in parts):
         needed.append(uav / "list.txt")
-    if "lookalike" in parts:
-        needed += [lookalike / name / "groundtruth.txt" for name in LOOKALIKE]
-    if "passerby" in parts:
-        needed += [passerby / name / "groundtruth.txt" for name in LOOKALIKE]
+    for part in set(parts) & set(composites):
+        needed += [composites[part] / name / "groundtruth.txt" for name in LOOKALIKE]
     if "csrt" in trackers:
         needed.append(peers / "csrt" / ".venv" / "bin" / "python")
     hints = {".venv": "create the CSRT venv: see its README", str(uav): "build it: benchmarks/uav123.py",
-             str(lookalike): "build it: benchmarks/lookalike.py", str(passerby): "build it: benchmarks/lookalike.py --passer-by"}
+             **{str(composites[k]): f"build it: {builds[k]}" for k in composites}}
     for path in needed:
         if not path.exists():
-            hint = next((h for key, h in hints.items() if key in str(path)), None)
+            # The longest matching key: .bench/passerby is a prefix of .bench/passerby-front.
+            hint = max(((k, h) for k, h in hints.items() if k in str(path)), key=lambda kh: len(kh[0]), default=(None, None))[1]
             sys.exit(f"peer.py: {path} is missing" + (f" ({hint})" if hint else ""))
     out = Path(args.out)
     record_file = out / "peer.json"
@@ -223,7 +230,7 @@ def main() -> None:
         if not (args.resume and (ws / "config.yaml").is_file()):
             if ws.exists():
                 shutil.rmtree(ws)
-            make_workspace(part, out, peers, box_video, vot_bag, uav, lookalike, passerby)
+            make_workspace(part, out, peers, box_video, vot_bag, uav, composites)
         record[part] = evaluate(ws, trackers)
         record_file.write_text(json.dumps(record, indent=1))
     for part in parts:
