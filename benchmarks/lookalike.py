@@ -95,8 +95,9 @@ def build(
     sequence: str, out: Path, frames: int, start: float, passer_by: bool = False, scale: float = 1.0, quality: int = 90,
     in_front: bool = False,
 ) -> int:
-    """Writes ``out/sequence``; ``in_front``: the passer-by occludes the object; ``scale`` resizes the composed frames (and the boxes), ``quality``
-    is the JPEG quality (tests/data/lookalike: 0.5 and 70, to ship)."""
+    """Writes ``out/sequence``; ``in_front``: the passer-by occludes the object; ``scale``
+    resizes the composed frames (and the boxes), ``quality`` is the JPEG quality
+    (tests/data/lookalike: 0.5 and 70, to ship)."""
     images, masks = read_sequence(sequence, frames)
     if passer_by:
         passer_images, passer_masks = read_sequence(PASSERS[sequence], frames)

@@ -205,22 +205,25 @@ def main() -> None:
     if unknown:
         sys.exit(f"peer.py: unknown part(s) {', '.join(sorted(unknown))}; known: {', '.join(PARTS)}")
     peers, box_video, vot_bag, uav = Path(args.peers), Path(args.box_video), Path(args.vot_bag), Path(args.uav)
-    composites = {"lookalike": Path(args.lookalike), "passerby": Path(args.passerby), "passerby-front": Path(args.passerby_front)}
-    builds = {"lookalike": "benchmarks/lookalike.py", "passerby": "benchmarks/lookalike.py --passer-by",
-              "passerby-front": "benchmarks/lookalike.py --passer-by --in-front --frames 40"}
-    needed = [peers / ini for ini in PEER_INIS] + [box_video / "list.txt", vot_bag / "list.txt"]
+    # Tuning material built from DAVIS train-split frames: part -> (folder, the command that builds it).
+    built = {
+        "lookalike": (Path(args.lookalike), "benchmarks/lookalike.py"),
+        "passerby": (Path(args.passerby), "benchmarks/lookalike.py --passer-by"),
+        "passerby-front": (Path(args.passerby_front), "benchmarks/lookalike.py --passer-by --in-front --frames 40"),
+    }
+    composites = {part: folder for part, (folder, _) in built.items()}
+    # (path, what to do when it is missing)
+    needed: list[tuple[Path, str | None]] = [(peers / ini, None) for ini in PEER_INIS]
+    needed += [(box_video / "list.txt", None), (vot_bag / "list.txt", None)]
     if any(p.startswith("uav") for p in parts):
-        needed.append(uav / "list.txt")
-    for part in set(parts) & set(composites):
-        needed += [composites[part] / name / "groundtruth.txt" for name in LOOKALIKE]
+        needed.append((uav / "list.txt", "build it: benchmarks/uav123.py"))
+    for part in set(parts) & set(built):
+        folder, command = built[part]
+        needed += [(folder / name / "groundtruth.txt", f"build it: {command}") for name in LOOKALIKE]
     if "csrt" in trackers:
-        needed.append(peers / "csrt" / ".venv" / "bin" / "python")
-    hints = {".venv": "create the CSRT venv: see its README", str(uav): "build it: benchmarks/uav123.py",
-             **{str(composites[k]): f"build it: {builds[k]}" for k in composites}}
-    for path in needed:
+        needed.append((peers / "csrt" / ".venv" / "bin" / "python", "create the CSRT venv: see its README"))
+    for path, hint in needed:
         if not path.exists():
-            # The longest matching key: .bench/passerby is a prefix of .bench/passerby-front.
-            hint = max(((k, h) for k, h in hints.items() if k in str(path)), key=lambda kh: len(kh[0]), default=(None, None))[1]
             sys.exit(f"peer.py: {path} is missing" + (f" ({hint})" if hint else ""))
     out = Path(args.out)
     record_file = out / "peer.json"
