@@ -120,3 +120,28 @@ def test_a_rotated_start_keeps_the_real_time_box_on_the_book():
             largest[name] = max(largest[name], w / bw, h / bh)
     assert off["guarded"] <= 5 and largest["guarded"] < 3.5, (off, largest)
     assert off["unguarded"] > 40, f"without the check the box left the book on only {off['unguarded']} frames: {off}, {largest}"
+
+
+def test_a_mask_start_keeps_lite_on_the_book():
+    """VOT2020 and VOTS start every tracker from a mask, which also makes the target a rotated
+    one, with no support window. ``lite``'s DCF scale check is then the guard: the mask still
+    takes in some of the hand (up to 2.5x the book's area), but the box's centre stays on the
+    book on every frame and its side within 2.5x the book's. The real-time mode, which runs no
+    check on mask starts, loses the book to the person here (``benchmarks/held_start.py``;
+    BENCHMARKS.md, "Targets started from a mask"): for held targets, README.md points VOTS
+    users to ``lite``."""
+    frames, truth, masks = held_book_video(masks=True)
+    lite = tracker_params("lite")
+    assert lite.segmentation.dcf_scale_check
+    tracker = Tracker(load_network(ROOT / "weights" / "rpvt-lite.pth"), params=lite)
+    tracker.initialize(frames[0], masks[0])
+    ious = []
+    for t in range(1, len(frames)):
+        prediction = tracker.track(frames[t])
+        x, y, w, h = prediction.box
+        bx, by, bw, bh = truth[t]
+        assert w <= 2.5 * bw and h <= 2.5 * bh, f"frame {t}: box {w:.0f}x{h:.0f} against the book's {bw:.0f}x{bh:.0f}"
+        cx, cy = x + w / 2, y + h / 2
+        assert bx <= cx <= bx + bw and by <= cy <= by + bh, f"frame {t}: box centre ({cx:.0f}, {cy:.0f}) off the book {truth[t]}"
+        ious.append(np.count_nonzero(prediction.mask & masks[t]) / np.count_nonzero(prediction.mask | masks[t]))
+    assert np.mean(ious) > 0.35, f"mean mask IoU with the book {np.mean(ious):.3f}"

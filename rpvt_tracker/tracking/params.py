@@ -46,7 +46,9 @@ class SegmentationParams:
         every VOT2016-2018 target is). They are rotated targets, which have no support window to
         hold a spreading mask back (``support``), so there the check is the only guard. Targets
         started from a mask (VOT2020, VOTS) are left out: there it did not change the masks' J
-        on DAVIS and cost a second backbone pass.
+        on DAVIS and cost a second backbone pass, and on a held book started from its mask it
+        kept the real-time box on the book for only two thirds of the frames (BENCHMARKS.md,
+        "Targets started from a mask").
     Scale from the mask
       * ``min_scale``: smallest accepted scale estimate; ``max_relative_scale_change``: larger
         relative jumps are ignored; ``scale_change_limits``: per-frame clamp of the change.
