@@ -126,10 +126,8 @@ def test_a_mask_start_keeps_lite_on_the_book():
     """VOT2020 and VOTS start every tracker from a mask, which also makes the target a rotated
     one, with no support window. ``lite``'s DCF scale check is then the guard: the mask still
     takes in some of the hand (up to 2.5x the book's area), but the box's centre stays on the
-    book on every frame and its side within 2.5x the book's. The real-time mode, which runs no
-    check on mask starts, loses the book to the person here (``benchmarks/held_start.py``;
-    BENCHMARKS.md, "Targets started from a mask"): for held targets, README.md points VOTS
-    users to ``lite``."""
+    book on every frame and its side within 2.5x the book's (``benchmarks/held_start.py``;
+    BENCHMARKS.md, "Targets started from a mask")."""
     frames, truth, masks = held_book_video(masks=True)
     lite = tracker_params("lite")
     assert lite.segmentation.dcf_scale_check
@@ -145,3 +143,27 @@ def test_a_mask_start_keeps_lite_on_the_book():
         assert bx <= cx <= bx + bw and by <= cy <= by + bh, f"frame {t}: box centre ({cx:.0f}, {cy:.0f}) off the book {truth[t]}"
         ious.append(np.count_nonzero(prediction.mask & masks[t]) / np.count_nonzero(prediction.mask | masks[t]))
     assert np.mean(ious) > 0.35, f"mean mask IoU with the book {np.mean(ious):.3f}"
+
+
+def test_a_mask_start_holds_the_real_time_box_nearer_the_book():
+    """The real-time mode from the book's mask: without the DCF scale check the mask spreads
+    over the person and the box follows it, its centre off the book on most frames. With the
+    check (``mask_dcf_scale_check``) the box stays on the book on most frames. It still leaves
+    it for a while: this is a guard, not a window (BENCHMARKS.md, "Targets started from a
+    mask"), and README.md points users with held targets to ``lite``."""
+    frames, truth, masks = held_book_video(masks=True)
+    realtime = tracker_params("lite-realtime")
+    assert realtime.segmentation.mask_dcf_scale_check and not realtime.segmentation.dcf_scale_check
+    unguarded = replace(realtime, segmentation=replace(realtime.segmentation, mask_dcf_scale_check=False))
+    network = load_network(ROOT / "weights" / "rpvt-lite.pth")
+    off = {}
+    for name, params in (("guarded", realtime), ("unguarded", unguarded)):
+        tracker = Tracker(network, params=params)
+        tracker.initialize(frames[0], masks[0])
+        off[name] = 0
+        for t in range(1, len(frames)):
+            x, y, w, h = tracker.track(frames[t]).box
+            bx, by, bw, bh = truth[t]
+            off[name] += not (bx <= x + w / 2 <= bx + bw and by <= y + h / 2 <= by + bh)
+    assert off["guarded"] <= 40, f"with the check the box left the book on {off['guarded']} of 99 frames"
+    assert off["unguarded"] >= 70, f"without the check the box left the book on only {off['unguarded']} frames: {off}"

@@ -330,7 +330,8 @@ class Tracker:
             if new_scale > sp.min_scale and abs(new_scale - old) / old < sp.max_relative_scale_change:
                 lo, hi = sp.scale_change_limits
                 proposed = max(old * lo, min(old * hi, new_scale))
-                check = sp.dcf_scale_check or (sp.polygon_dcf_scale_check and seq.rotated and not seq.from_mask)
+                started = sp.mask_dcf_scale_check if seq.from_mask else sp.polygon_dcf_scale_check
+                check = sp.dcf_scale_check or (seq.rotated and started)
                 if check and abs(proposed / old - 1) > 1e-3:
                     # The DCF must prefer the new scale too: a mask that leaks (or collapses)
                     # by a little every frame would otherwise walk the scale away unopposed.
