@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from rpvt_tracker.models import load_network
-from rpvt_tracker.tracking import Tracker, tracker_params
+from rpvt_tracker.tracking import Prediction, Tracker, tracker_params
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTS = ("rectangle", "polygon", "mask")
@@ -55,19 +55,29 @@ def start_region(kind: str, box: np.ndarray, mask: np.ndarray):
     raise ValueError(f"unknown start {kind!r}; known: {', '.join(STARTS)}")
 
 
+def mask_box(mask: np.ndarray) -> np.ndarray:
+    """(H, W) bool -> its bounds (x, y, w, h), whole pixels."""
+    ys, xs = np.nonzero(mask)
+    return np.array([xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1], np.float64)
+
+
+def frame_scores(prediction: Prediction, box: np.ndarray, mask: np.ndarray) -> tuple[bool, float, float, float]:
+    """One frame against the target's box (x, y, w, h) and (H, W) mask: (the reported box's
+    centre off the target's box, its larger side over the target's, mask IoU, reported mask
+    area over the target's)."""
+    x, y, w, h = prediction.box
+    bx, by, bw, bh = box
+    off = not (bx <= x + w / 2 <= bx + bw and by <= y + h / 2 <= by + bh)
+    union = np.count_nonzero(prediction.mask | mask)
+    iou = np.count_nonzero(prediction.mask & mask) / union if union else 1.0
+    return off, max(w / bw, h / bh), iou, np.count_nonzero(prediction.mask) / max(np.count_nonzero(mask), 1)
+
+
 def run(tracker: Tracker, kind: str, frames, boxes: np.ndarray, masks) -> dict[str, float]:
     tracker.initialize(frames[0], start_region(kind, boxes[0], masks[0]))
-    off, side, ious, area = 0, 0.0, [], 0.0
-    for t in range(1, len(frames)):
-        prediction = tracker.track(frames[t])
-        x, y, w, h = prediction.box
-        bx, by, bw, bh = boxes[t]
-        off += not (bx <= x + w / 2 <= bx + bw and by <= y + h / 2 <= by + bh)
-        side = max(side, w / bw, h / bh)
-        union = np.count_nonzero(prediction.mask | masks[t])
-        ious.append(np.count_nonzero(prediction.mask & masks[t]) / union if union else 1.0)
-        area = max(area, np.count_nonzero(prediction.mask) / np.count_nonzero(masks[t]))
-    return {"off": off, "side": side, "iou": float(np.mean(ious)), "area": area}
+    scores = [frame_scores(tracker.track(frames[t]), boxes[t], masks[t]) for t in range(1, len(frames))]
+    off, side, iou, area = zip(*scores)
+    return {"off": sum(off), "side": max(side), "iou": float(np.mean(iou)), "area": max(area)}
 
 
 def main() -> None:
